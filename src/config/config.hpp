@@ -1,0 +1,57 @@
+// The broker's configuration: an immutable value built at start-up from built-in defaults, then the
+// TOML file, then command-line flags. Every setting, its default and its meaning are listed here and
+// in README.md ("Configuration"); load_config() rejects unknown keys and out-of-range values with the
+// file, line, key and what is wrong.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace pregon::config {
+
+struct Listener {
+  std::string bind = "127.0.0.1";
+  uint16_t port = 1883;
+};
+
+struct Limits {
+  uint32_t connect_timeout_ms = 10'000;        // a socket that sends no CONNECT in time is closed
+  uint32_t max_packet_size = 1'048'576;        // bytes, fixed header included; advertised in 5.0 CONNACK
+  uint16_t receive_maximum = 1024;             // QoS 1/2 PUBLISHes a client may have unacknowledged to us
+  uint16_t max_inflight_messages = 1024;       // QoS 1/2 PUBLISHes we send a client before its acks (also capped by its Receive Maximum)
+  uint32_t max_queued_messages = 10'000;       // QoS 1/2 messages kept per session beyond the in-flight window
+  uint16_t max_keep_alive = 65535;             // seconds; a larger or zero request is cut to this (5.0: Server Keep Alive)
+  uint16_t topic_alias_maximum = 64;           // aliases a 5.0 client may define towards us
+  uint32_t max_session_expiry_interval = 0xFFFFFFFF;  // seconds; longer requests are cut to this
+  uint32_t output_buffer_bytes = 4 * 1'048'576;  // unsent bytes per connection before QoS 0 messages are dropped
+  bool retain_available = true;
+  uint8_t maximum_qos = 2;
+};
+
+struct Config {
+  unsigned threads = 0;              // event-loop threads; 0 means one per core
+  std::string log_level = "info";    // trace, debug, info, warn, error, critical, off
+  Listener listener;
+  Limits limits;
+  std::optional<std::string> source; // the file it was read from, for messages
+};
+
+// A configuration error, at start-up only: "<file>:<line>: <key>: <what is wrong>".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads and validates a TOML file over the defaults. Throws ConfigError.
+Config load_config_file(const std::string& path);
+
+// Validates and parses TOML text; `source` names it in messages. Throws ConfigError.
+Config parse_config(std::string_view toml_text, const std::string& source);
+
+// The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
+unsigned effective_threads(const Config& c);
+
+}  // namespace pregon::config
