@@ -1,0 +1,43 @@
+// PUBACK, PUBREC and PUBCOMP from clients: the outbound QoS 1/2 flows [MQTT-4.3.2, 4.3.3].
+#include "broker/shard_impl.hpp"
+
+namespace pregon::broker {
+
+using protocol::ReasonCode;
+using State = session::Inflight::State;
+
+void ShardImpl::on_puback(Client& c, uint16_t packet_id) {
+  Session& s = *c.session;
+  if (auto* f = s.find_inflight(packet_id); f != nullptr && f->state == State::AwaitPubAck) {
+    s.erase_inflight(packet_id);
+    pump(s, Clock::now());
+  }
+}
+
+void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p) {
+  Session& s = *c.session;
+  auto* f = s.find_inflight(p.packet_id);
+  if (f == nullptr) {
+    send(c, protocol::PubRel{p.packet_id, ReasonCode::PacketIdentifierNotFound, {}});
+    return;
+  }
+  if (protocol::is_error(p.reason)) {
+    // [MQTT-4.3.3-?] a refused PUBREC ends the flow; the identifier is free again.
+    s.erase_inflight(p.packet_id);
+    pump(s, Clock::now());
+    return;
+  }
+  f->state = State::AwaitPubComp;
+  f->delivery.message.reset();  // only the identifier matters from here on
+  send(c, protocol::PubRel{p.packet_id, ReasonCode::Success, {}});  // [MQTT-4.3.3-3]
+}
+
+void ShardImpl::on_pubcomp(Client& c, uint16_t packet_id) {
+  Session& s = *c.session;
+  if (auto* f = s.find_inflight(packet_id); f != nullptr && f->state == State::AwaitPubComp) {
+    s.erase_inflight(packet_id);
+    pump(s, Clock::now());
+  }
+}
+
+}  // namespace pregon::broker

@@ -1,0 +1,53 @@
+// Client: the broker's view of one network connection — protocol version, the limits the client
+// announced, keep-alive, topic aliases in both directions, and the session attached to it.
+//
+// Ownership: created by Shard::open, destroyed by Shard::on_closed; lives on one shard's thread.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/client_link.hpp"
+#include "broker/shard.hpp"
+#include "protocol/version.hpp"
+#include "session/session.hpp"
+
+namespace pregon::broker {
+
+class Client {
+ public:
+  enum class State : uint8_t { AwaitConnect, Connected, Closing };
+
+  Client(ClientLink& l, TimePoint now) : link(l), opened_at(now), last_received(now) {}
+
+  ClientLink& link;
+  State state = State::AwaitConnect;
+  protocol::ProtocolVersion version = protocol::ProtocolVersion::V311;
+  TimePoint opened_at;
+  TimePoint last_received;
+  uint16_t keep_alive = 0;  // seconds, as granted
+  session::Session* session = nullptr;
+  std::string client_id;
+
+  // What a 5.0 client announced in CONNECT.
+  uint16_t receive_maximum = 65535;
+  uint32_t maximum_packet_size = std::numeric_limits<uint32_t>::max();
+  uint16_t topic_alias_maximum = 0;
+  bool request_problem_information = true;
+
+  // Topic aliases the client defined towards us (index = alias - 1) [MQTT-3.3.2-*].
+  std::vector<std::string> inbound_aliases;
+  // Topic aliases we defined towards the client.
+  std::unordered_map<std::string, uint16_t> outbound_aliases;
+
+  // False once the client sent DISCONNECT 0x00 (the will is discarded) [MQTT-3.1.2-10].
+  bool publish_will_on_close = true;
+  std::string close_reason = "connection lost";
+
+  bool is_v5() const { return version == protocol::ProtocolVersion::V5; }
+};
+
+}  // namespace pregon::broker

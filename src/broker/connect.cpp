@@ -1,0 +1,187 @@
+// CONNECT handling: client identifier rules, the owning shard, takeover, session resume, CONNACK.
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "broker/shard_impl.hpp"
+#include "routing/topic.hpp"
+
+namespace pregon::broker {
+
+using protocol::ProtocolVersion;
+using protocol::ReasonCode;
+
+namespace {
+
+std::string assign_client_id(unsigned shard, unsigned shard_count) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // Chosen so that it hashes to this shard: the session can stay where the connection is.
+  for (;;) {
+    std::string id = fmt::format("pregon-{:016x}", rng());
+    if (shard_of_client_id(id, shard_count) == shard) return id;
+  }
+}
+
+}  // namespace
+
+unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count) {
+  return static_cast<unsigned>(std::hash<std::string_view>{}(client_id) % shard_count);
+}
+
+void ShardImpl::refuse_connect(Client& c, ReasonCode reason, std::string_view why) {
+  // [MQTT-3.2.2-4 / 3.2.2-6] a refusing CONNACK has Session Present 0, then the connection closes.
+  send(c, protocol::ConnAck{false, reason, {}});
+  spdlog::info("connection refused: id={} addr={} reason={} ({})", c.client_id, c.link.peer(),
+               protocol::reason_name(reason), why);
+  c.publish_will_on_close = false;
+  c.close_reason = std::string(why);
+  c.state = Client::State::Closing;
+  c.link.close();
+}
+
+bool ShardImpl::on_connect(Client& c, protocol::Connect& p, const protocol::Frame&, TimePoint now,
+                           InputResult& result) {
+  const auto& limits = config.limits;
+  c.version = p.version;
+  const bool v5 = c.is_v5();
+
+  std::string client_id(p.client_id);
+  bool assigned = false;
+  if (client_id.empty()) {
+    if (!v5 && !p.clean_start) {
+      // [MQTT-3.1.3-8] a persistent session needs an identifier to find it again.
+      refuse_connect(c, ReasonCode::ClientIdentifierNotValid, "empty client id with clean session 0");
+      return false;
+    }
+    client_id = assign_client_id(index, router.shard_count());  // [MQTT-3.1.3-6]
+    assigned = true;
+  }
+  c.client_id = client_id;
+  if (p.version == ProtocolVersion::V31 && client_id.size() > 23) {
+    refuse_connect(c, ReasonCode::ClientIdentifierNotValid, "MQTT 3.1 client id longer than 23 bytes");
+    return false;
+  }
+  if (p.properties.authentication_method) {
+    refuse_connect(c, ReasonCode::BadAuthenticationMethod, "no authentication method is supported");
+    return false;
+  }
+  if (p.will) {
+    if (!routing::valid_topic_name(p.will->topic)) {
+      refuse_connect(c, ReasonCode::TopicNameInvalid, "invalid will topic");
+      return false;
+    }
+    if (static_cast<uint8_t>(p.will->qos) > limits.maximum_qos) {
+      refuse_connect(c, ReasonCode::QoSNotSupported, "will QoS above the maximum");  // [MQTT-3.2.2-12]
+      return false;
+    }
+    if (p.will->retain && !limits.retain_available) {
+      refuse_connect(c, ReasonCode::RetainNotSupported, "retained will not available");  // [MQTT-3.2.2-13]
+      return false;
+    }
+  }
+
+  const unsigned owner = shard_of_client_id(client_id, router.shard_count());
+  if (owner != index) {
+    // The session for this identifier lives on another thread: move the connection there.
+    result.transfer_to = static_cast<int>(owner);
+    clients.erase(&c);
+    delete &c;
+    return false;
+  }
+
+  if (v5) {
+    c.receive_maximum = p.properties.receive_maximum.value_or(65535);
+    c.maximum_packet_size = p.properties.maximum_packet_size.value_or(std::numeric_limits<uint32_t>::max());
+    c.topic_alias_maximum = p.properties.topic_alias_maximum.value_or(0);
+    c.request_problem_information = p.properties.request_problem_information.value_or(1) != 0;
+  }
+
+  uint16_t keep_alive = p.keep_alive;
+  bool server_keep_alive = false;
+  if (v5 && limits.max_keep_alive < 65535 && (keep_alive == 0 || keep_alive > limits.max_keep_alive)) {
+    keep_alive = limits.max_keep_alive;  // [MQTT-3.2.2-21] told to the client as Server Keep Alive
+    server_keep_alive = true;
+  }
+  c.keep_alive = keep_alive;
+
+  // Takeover and session resume.
+  bool session_present = false;
+  Session* s = nullptr;
+  if (auto it = sessions.find(client_id); it != sessions.end()) {
+    s = it->second.get();
+    if (auto at = attached.find(s->id()); at != attached.end()) {
+      Client& old = *at->second;
+      // [MQTT-3.1.4-2/3] the older connection is closed; 5.0 tells it why.
+      const bool old_will_now = old.publish_will_on_close && s->will &&
+                                (s->will->delay_interval == 0 || p.clean_start);
+      if (old_will_now) publish_will(s->will->message, now);
+      s->will.reset();
+      old.publish_will_on_close = false;
+      old.session = nullptr;
+      attached.erase(at);
+      close_client(old, ReasonCode::SessionTakenOver, "session taken over");
+    }
+    // A new connection before the will delay elapsed cancels the delayed will [MQTT-3.1.3-9].
+    std::erase_if(pending_wills, [&](const PendingWill& w) { return w.session_id == s->id(); });
+    if (p.clean_start) {
+      end_session(*s, now);
+      s = nullptr;
+    } else {
+      session_present = true;
+      expiring.erase(s->id());
+    }
+  }
+  if (s == nullptr) s = &create_session(client_id);
+
+  uint32_t expiry = v5 ? p.properties.session_expiry_interval.value_or(0)
+                       : (p.clean_start ? 0 : std::numeric_limits<uint32_t>::max());
+  const bool expiry_cut = expiry > limits.max_session_expiry_interval;
+  s->expiry_interval = std::min(expiry, limits.max_session_expiry_interval);
+
+  s->will.reset();
+  if (p.will) {
+    s->will = session::StoredWill{session::Message::from_will(*p.will, s->id(), now),
+                                  v5 ? p.will->properties.will_delay_interval.value_or(0) : 0};
+  }
+
+  c.session = s;
+  attached[s->id()] = &c;
+  c.state = Client::State::Connected;
+
+  protocol::ConnAck ack{session_present, ReasonCode::Success, {}};
+  if (v5) {
+    auto& props = ack.properties;
+    props.receive_maximum = limits.receive_maximum;
+    props.maximum_packet_size = limits.max_packet_size;
+    if (limits.topic_alias_maximum > 0) props.topic_alias_maximum = limits.topic_alias_maximum;
+    if (!limits.retain_available) props.retain_available = 0;
+    if (limits.maximum_qos < 2) props.maximum_qos = limits.maximum_qos;
+    props.wildcard_subscription_available = 1;
+    props.subscription_identifier_available = 1;
+    props.shared_subscription_available = 1;
+    if (assigned) props.assigned_client_identifier = client_id;  // [MQTT-3.2.2-16]
+    if (server_keep_alive) props.server_keep_alive = keep_alive;
+    if (expiry_cut) props.session_expiry_interval = s->expiry_interval;
+  }
+  send(c, ack);
+  spdlog::info("client connected: id={} addr={} protocol={} keepalive={} clean={} session_present={}",
+               client_id, c.link.peer(),
+               p.version == ProtocolVersion::V5 ? "5.0" : p.version == ProtocolVersion::V311 ? "3.1.1" : "3.1",
+               keep_alive, p.clean_start, session_present);
+
+  if (session_present) {
+    // [MQTT-4.4.0-1] resend unacknowledged PUBLISHes with DUP, and PUBRELs, in their original order.
+    for (auto& f : s->inflight()) {
+      if (f.state == session::Inflight::State::AwaitPubComp) {
+        send(c, protocol::PubRel{f.packet_id, ReasonCode::Success, {}});
+      } else {
+        send_publish(c, f.delivery, f.packet_id, true, now);
+      }
+    }
+  }
+  pump(*s, now);
+  return true;
+}
+
+}  // namespace pregon::broker

@@ -1,0 +1,191 @@
+// Fan-out: a message is matched on every shard against that shard's own subscriptions (and the
+// shared groups it owns), merged per session, and handed to each session's in-flight window or queue.
+// Messages for other shards are batched per target and handed over once per loop iteration.
+#include <spdlog/spdlog.h>
+
+#include "broker/shard_impl.hpp"
+
+namespace pregon::broker {
+
+using protocol::QoS;
+
+namespace {
+QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
+QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
+}  // namespace
+
+void ShardImpl::publish(const MessagePtr& m, TimePoint now) {
+  route_local(m, now);
+  for (unsigned k = 0; k < outbox.size(); ++k) {
+    if (k != index) outbox[k].push_back(m);
+  }
+}
+
+void ShardImpl::flush_outbox() {
+  for (unsigned k = 0; k < outbox.size(); ++k) {
+    if (outbox[k].empty()) continue;
+    router.post(k, [batch = std::move(outbox[k])](Shard& target) {
+      auto now = Clock::now();
+      for (const auto& m : batch) target.impl().route_local(m, now);
+    });
+    outbox[k] = {};
+  }
+}
+
+void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
+  merge.clear();
+  merge_index.clear();
+  tree.match(
+      m->topic(),
+      [&](const SessionRef& ref, const session::Subscription& sub) {
+        // [MQTT-3.8.3-3] No Local: not back to the publishing session.
+        if (sub.options.no_local && ref.session_id == m->origin_session()) return;
+        Session* s = find_session(ref.session_id);
+        if (s == nullptr) return;
+        const QoS qos = min_qos(m->qos(), sub.options.max_qos);
+        const bool retain = sub.options.retain_as_published && m->retain();  // [MQTT-3.3.1-12/13]
+        auto [it, fresh] = merge_index.try_emplace(ref.session_id, merge.size());
+        if (fresh) {
+          merge.emplace_back(s, Delivery{m, qos, retain, {}, {}});
+        }
+        // [MQTT-3.3.4-2/3] overlapping subscriptions: one message with the highest QoS and every
+        // matching subscription identifier.
+        Delivery& d = merge[it->second].second;
+        d.qos = max_qos(d.qos, qos);
+        d.retain = d.retain || retain;
+        if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);
+      },
+      [&](const auto& group) {
+        if (group.size() == 0) return;
+        const auto& member = group.pick_next();
+        dispatch_shared(m, session::SharedOrigin{std::string(group.name()), std::string(group.filter())},
+                        member.key, member.value, now, group.size(), 0);
+      });
+  for (auto& [s, d] : merge) deliver(*s, std::move(d), now);
+}
+
+void ShardImpl::dispatch_shared(const MessagePtr& m, session::SharedOrigin origin, SessionRef member,
+                                session::Subscription sub, TimePoint now, size_t group_size,
+                                unsigned attempts) {
+  auto task = [m, origin = std::move(origin), member, sub, group_size, attempts](ShardImpl& target, TimePoint t) {
+    target.deliver_to_member(m, origin, member, sub, t, group_size, attempts);
+  };
+  if (member.shard == index) {
+    task(*this, now);
+  } else {
+    router.post(member.shard, [task = std::move(task)](Shard& s) { task(s.impl(), Clock::now()); });
+  }
+}
+
+void ShardImpl::deliver_to_member(const MessagePtr& m, const session::SharedOrigin& origin, SessionRef member,
+                                  const session::Subscription& sub, TimePoint now, size_t group_size,
+                                  unsigned attempts) {
+  Session* s = find_session(member.session_id);
+  const bool subscribed = s != nullptr && s->subscriptions.contains(shared_filter_key(origin));
+  const bool online = subscribed && attached.contains(member.session_id);
+  // Prefer a connected member: try the others before queueing for an offline one.
+  if (!subscribed || (!online && attempts + 1 < group_size)) {
+    regroup(m, origin, now, attempts + 1);
+    return;
+  }
+  Delivery d{m, min_qos(m->qos(), sub.options.max_qos), false, {}, origin};
+  if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);
+  deliver(*s, std::move(d), now);
+}
+
+void ShardImpl::regroup(const MessagePtr& m, const session::SharedOrigin& origin, TimePoint now,
+                        unsigned attempts) {
+  const unsigned owner = shard_of_group(origin.group, origin.filter, router.shard_count());
+  if (owner != index) {
+    router.post(owner, [m, origin, attempts](Shard& s) { s.impl().regroup(m, origin, Clock::now(), attempts); });
+    return;
+  }
+  tree.match(
+      m->topic(), [](const SessionRef&, const session::Subscription&) {},
+      [&](const auto& group) {
+        if (group.name() != origin.group || group.filter() != origin.filter) return;
+        if (group.size() == 0 || attempts > 2 * group.size() + 2) return;  // every member is gone
+        const auto& member = group.pick_next();
+        dispatch_shared(m, origin, member.key, member.value, now, group.size(), attempts);
+      });
+}
+
+size_t ShardImpl::window(const Client& c) const {
+  return std::min<size_t>(c.receive_maximum, config.limits.max_inflight_messages);
+}
+
+void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
+  auto at = attached.find(s.id());
+  Client* c = at == attached.end() ? nullptr : at->second;
+  if (d.qos == QoS::AtMostOnce) {
+    // QoS 0 is not kept for offline sessions, and is dropped for a client that cannot keep up.
+    if (c == nullptr || c->link.queued_bytes() > config.limits.output_buffer_bytes) {
+      ++dropped_qos0;
+      return;
+    }
+    send_publish(*c, d, 0, false, now);
+    return;
+  }
+  if (c != nullptr && s.queue().empty() && s.inflight().size() < window(*c) &&
+      c->link.queued_bytes() <= config.limits.output_buffer_bytes) {
+    const uint16_t id = s.next_packet_id();
+    if (send_publish(*c, d, id, false, now)) {
+      auto st = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
+                                          : session::Inflight::State::AwaitPubRec;
+      s.inflight().push_back(session::Inflight{id, st, std::move(d)});
+    }
+    return;
+  }
+  if (!s.enqueue(std::move(d), config.limits.max_queued_messages)) ++dropped_queue_full;
+}
+
+void ShardImpl::pump(Session& s, TimePoint now) {
+  auto at = attached.find(s.id());
+  if (at == attached.end()) return;
+  Client& c = *at->second;
+  while (!s.queue().empty() && s.inflight().size() < window(c) &&
+         c.link.queued_bytes() <= config.limits.output_buffer_bytes && c.state == Client::State::Connected) {
+    Delivery d = std::move(s.queue().front());
+    s.queue().pop_front();
+    const uint16_t id = s.next_packet_id();
+    if (!send_publish(c, d, id, false, now)) continue;
+    auto st = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
+                                        : session::Inflight::State::AwaitPubRec;
+    s.inflight().push_back(session::Inflight{id, st, std::move(d)});
+  }
+}
+
+bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now) {
+  const auto& m = *d.message;
+  if (m.expired(now)) return false;  // [MQTT-3.3.2-5]
+  const bool v5 = c.is_v5();
+  if (v5 && c.maximum_packet_size != std::numeric_limits<uint32_t>::max() &&
+      m.encoded_size(c.version, d.qos, d.subscription_ids, 0, true, now) > c.maximum_packet_size) {
+    // [MQTT-3.1.2-25] never more than the client accepts: the message is dropped for this client.
+    ++dropped_too_large;
+    return false;
+  }
+  uint16_t alias = 0;
+  bool send_topic = true;
+  if (v5 && c.topic_alias_maximum > 0) {
+    if (auto it = c.outbound_aliases.find(m.topic()); it != c.outbound_aliases.end()) {
+      alias = it->second;
+      send_topic = false;
+    } else if (c.outbound_aliases.size() < c.topic_alias_maximum) {
+      // [MQTT-3.3.2-8] aliases stay within the client's Topic Alias Maximum.
+      alias = static_cast<uint16_t>(c.outbound_aliases.size() + 1);
+      c.outbound_aliases.emplace(m.topic(), alias);
+    }
+  }
+  if (v5 && (alias != 0 || !d.subscription_ids.empty() || m.has_expiry())) {
+    auto bytes = m.encode(c.version, d.qos, d.retain, dup, packet_id, d.subscription_ids, alias, send_topic, now);
+    c.link.send(bytes);
+    return true;
+  }
+  const uint8_t first = static_cast<uint8_t>(0x30 | (dup ? 0x08 : 0) | (static_cast<uint8_t>(d.qos) << 1) |
+                                             (d.retain ? 0x01 : 0));
+  c.link.send_publish(m.shared_encoding(c.version, d.qos, d.retain), first, packet_id);
+  return true;
+}
+
+}  // namespace pregon::broker

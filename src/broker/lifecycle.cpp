@@ -1,0 +1,111 @@
+// Session life: creation, detaching at close (wills, expiry), ending, and shared messages handed
+// back to their groups when a member can no longer take them.
+#include "broker/retained.hpp"
+#include "broker/shard_impl.hpp"
+#include "routing/topic.hpp"
+
+namespace pregon::broker {
+
+Session* ShardImpl::find_session(uint64_t id) {
+  auto it = sessions_by_id.find(id);
+  return it == sessions_by_id.end() ? nullptr : it->second;
+}
+
+Session& ShardImpl::create_session(std::string client_id) {
+  // Unique across shards: the shard index in the top bits.
+  const uint64_t id = (static_cast<uint64_t>(index) << 48) | next_session_serial++;
+  auto owned = std::make_unique<Session>(client_id, id);
+  Session& s = *owned;
+  sessions_by_id[id] = &s;
+  sessions[std::move(client_id)] = std::move(owned);
+  return s;
+}
+
+void ShardImpl::detach(Client& c, TimePoint now) {
+  if (c.session == nullptr) return;
+  Session& s = *c.session;
+  c.session = nullptr;
+  attached.erase(s.id());
+  if (c.publish_will_on_close && s.will) {
+    if (s.will->delay_interval == 0 || s.expiry_interval == 0) {
+      publish_will(s.will->message, now);  // [MQTT-3.1.2-8]
+    } else {
+      // [MQTT-3.1.3-9] published after the delay, or when the session ends, whichever is first.
+      pending_wills.push_back({now + std::chrono::seconds(s.will->delay_interval), s.id(), s.will->message});
+    }
+  }
+  s.will.reset();
+  // Messages a shared group gave this member go to a connected member instead.
+  return_shared(s, true);
+  if (s.expiry_interval == 0) {
+    end_session(s, now);  // [MQTT-3.1.2-6 / 4.1.0-?]
+  } else if (s.expiry_interval != std::numeric_limits<uint32_t>::max()) {
+    expiring[s.id()] = now + std::chrono::seconds(s.expiry_interval);
+  }
+}
+
+void ShardImpl::return_shared(Session& s, bool include_inflight) {
+  auto now = Clock::now();
+  for (auto it = s.queue().begin(); it != s.queue().end();) {
+    if (it->shared) {
+      regroup(it->message, *it->shared, now, 0);
+      it = s.queue().erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!include_inflight) return;
+  // QoS 1 only: a QoS 2 message already sent must be completed with this session [MQTT-4.8.2-4/5].
+  for (auto it = s.inflight().begin(); it != s.inflight().end();) {
+    if (it->delivery.shared && it->state == session::Inflight::State::AwaitPubAck) {
+      regroup(it->delivery.message, *it->delivery.shared, now, 0);
+      it = s.inflight().erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void ShardImpl::end_session(Session& s, TimePoint now) {
+  const uint64_t id = s.id();
+  if (std::any_of(pending_wills.begin(), pending_wills.end(), [&](const PendingWill& w) { return w.session_id == id; })) {
+    fire_will(id, now);  // [MQTT-3.1.3-9] the session ends first
+  }
+  return_shared(s, true);
+  const SessionRef me{index, id};
+  for (const auto& [filter, sub] : s.subscriptions) {
+    if (const auto shared = routing::parse_shared(filter)) {
+      leave_group(std::string(shared->group), std::string(shared->filter), me);
+    } else {
+      tree.unsubscribe(filter, me);
+    }
+  }
+  expiring.erase(id);
+  attached.erase(id);
+  sessions_by_id.erase(id);
+  sessions.erase(s.client_id());  // destroys s
+}
+
+void ShardImpl::fire_will(uint64_t session_id, TimePoint now) {
+  auto it = std::find_if(pending_wills.begin(), pending_wills.end(),
+                         [&](const PendingWill& w) { return w.session_id == session_id; });
+  if (it == pending_wills.end()) return;
+  MessagePtr will = std::move(it->message);
+  pending_wills.erase(it);
+  publish_will(will, now);
+}
+
+void ShardImpl::publish_will(const MessagePtr& will, TimePoint now) {
+  if (will->retain()) {
+    RetainedImpl& r = state.retained();
+    std::lock_guard lock(r.mutex);
+    if (will->payload().empty()) {
+      r.store.erase(will->topic());
+    } else {
+      r.store.set(will->topic(), will);
+    }
+  }
+  publish(will, now);
+}
+
+}  // namespace pregon::broker

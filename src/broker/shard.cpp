@@ -1,0 +1,233 @@
+#include "broker/shard.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/retained.hpp"
+#include "broker/shard_impl.hpp"
+
+namespace pregon::broker {
+
+using protocol::ReasonCode;
+
+namespace {
+// Keep-alive and connect timeouts are checked on this period: precise enough for second-based
+// intervals, and cheap with many connections.
+constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
+
+// The first version byte of a CONNECT, when the frame is long enough to hold it.
+std::optional<uint8_t> connect_level(const protocol::Frame& f) {
+  if (f.body.size() < 2) return std::nullopt;
+  size_t name_len = (size_t(f.body[0]) << 8) | f.body[1];
+  if (f.body.size() < 3 + name_len) return std::nullopt;
+  return f.body[2 + name_len];
+}
+}  // namespace
+
+BrokerState::BrokerState(config::Config config)
+    : config_(std::move(config)),
+      shard_count_(config::effective_threads(config_)),
+      retained_(std::make_unique<RetainedImpl>()) {}
+BrokerState::~BrokerState() = default;
+
+ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
+    : index(idx), state(st), router(r), config(st.config()), outbox(r.shard_count()) {}
+
+Shard::Shard(unsigned index, BrokerState& state, ShardRouter& router)
+    : impl_(std::make_unique<ShardImpl>(index, state, router)) {}
+
+Shard::~Shard() {
+  for (Client* c : impl_->clients) delete c;
+}
+
+unsigned Shard::index() const { return impl_->index; }
+
+Client* Shard::open(ClientLink& link, TimePoint now) {
+  auto* c = new Client(link, now);
+  impl_->clients.insert(c);
+  return c;
+}
+
+InputResult Shard::on_input(Client& c, std::span<const uint8_t> data, TimePoint now) {
+  return impl_->on_input(c, data, now);
+}
+
+void Shard::on_closed(Client& c, TimePoint now) { impl_->on_closed(c, now); }
+
+void Shard::on_output_drained(Client& c, TimePoint now) {
+  if (c.state == Client::State::Connected && c.session) impl_->pump(*c.session, now);
+}
+
+void Shard::tick(TimePoint now) { impl_->tick(now); }
+
+void Shard::end_of_iteration() { impl_->flush_outbox(); }
+
+void Shard::shutdown(TimePoint) {
+  for (Client* c : impl_->clients) {
+    if (c->state == Client::State::Closing) continue;
+    c->publish_will_on_close = false;
+    impl_->close_client(*c, ReasonCode::ServerShuttingDown, "server shutting down");
+  }
+}
+
+InputResult ShardImpl::on_input(Client& c, std::span<const uint8_t> data, TimePoint now) {
+  InputResult result;
+  while (c.state != Client::State::Closing) {
+    auto frame = protocol::read_frame(data.subspan(result.consumed), config.limits.max_packet_size);
+    if (!frame) {
+      // [MQTT-3.2.2-?] oversize packets: 5.0 DISCONNECT 0x95; malformed fixed header: 0x81.
+      close_client(c, frame.error().code, frame.error().what);
+      break;
+    }
+    if (!frame->has_value()) return result;  // wait for more bytes
+    const protocol::Frame& f = **frame;
+    c.last_received = now;
+    if (!dispatch(c, f, now, result)) break;
+    if (result.transfer_to >= 0) return result;
+    result.consumed += f.size;
+  }
+  result.consumed = data.size();
+  return result;
+}
+
+bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, InputResult& result) {
+  if (c.state == Client::State::AwaitConnect && f.type != protocol::PacketType::Connect) {
+    close_client(c, ReasonCode::ProtocolError, "first packet is not CONNECT");  // [MQTT-3.1.0-1]
+    return false;
+  }
+  auto decoded = protocol::decode(f, c.version);
+  if (!decoded) {
+    const auto& err = decoded.error();
+    if (c.state == Client::State::AwaitConnect) {
+      auto level = connect_level(f);
+      if (err.code == ReasonCode::UnsupportedProtocolVersion) {
+        // [MQTT-3.1.2-2] answer in the oldest format the client can read, then close.
+        c.version = level == 5 ? protocol::ProtocolVersion::V5 : protocol::ProtocolVersion::V311;
+        refuse_connect(c, ReasonCode::UnsupportedProtocolVersion, err.what);
+      } else if (level == 5) {
+        c.version = protocol::ProtocolVersion::V5;
+        refuse_connect(c, err.code, err.what);
+      } else {
+        close_client(c, err.code, err.what);
+      }
+    } else {
+      close_client(c, err.code, err.what);
+    }
+    return false;
+  }
+  protocol::Packet& packet = *decoded;
+  if (auto* connect = std::get_if<protocol::Connect>(&packet)) {
+    if (c.state != Client::State::AwaitConnect) {
+      close_client(c, ReasonCode::ProtocolError, "second CONNECT");  // [MQTT-3.1.0-2]
+      return false;
+    }
+    return on_connect(c, *connect, f, now, result);
+  }
+  return std::visit(
+      [&](auto& p) -> bool {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, protocol::Publish>) {
+          on_publish(c, p, now);
+        } else if constexpr (std::is_same_v<P, protocol::PubAck>) {
+          on_puback(c, p.packet_id);
+        } else if constexpr (std::is_same_v<P, protocol::PubRec>) {
+          on_pubrec(c, p);
+        } else if constexpr (std::is_same_v<P, protocol::PubRel>) {
+          on_pubrel(c, p);
+        } else if constexpr (std::is_same_v<P, protocol::PubComp>) {
+          on_pubcomp(c, p.packet_id);
+        } else if constexpr (std::is_same_v<P, protocol::Subscribe>) {
+          on_subscribe(c, p, now);
+        } else if constexpr (std::is_same_v<P, protocol::Unsubscribe>) {
+          on_unsubscribe(c, p);
+        } else if constexpr (std::is_same_v<P, protocol::PingReq>) {
+          send(c, protocol::PingResp{});  // [MQTT-3.12.4-1]
+        } else if constexpr (std::is_same_v<P, protocol::Disconnect>) {
+          on_disconnect(c, p, now);
+        } else if constexpr (std::is_same_v<P, protocol::Auth>) {
+          // No authentication method exists yet, so no AUTH exchange can be valid.
+          close_client(c, ReasonCode::BadAuthenticationMethod, "AUTH without an authentication method");
+        } else {
+          close_client(c, ReasonCode::ProtocolError, "packet type not sent by clients");
+        }
+        return c.state != Client::State::Closing;
+      },
+      packet);
+}
+
+void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p, TimePoint now) {
+  (void)now;
+  if (c.is_v5() && c.session) {
+    if (auto sei = p.properties.session_expiry_interval) {
+      // [MQTT-3.14.2-2] a session that was to end at close cannot be given a lifetime now.
+      if (c.session->expiry_interval == 0 && *sei != 0) {
+        close_client(c, ReasonCode::ProtocolError, "session expiry set on DISCONNECT after 0 in CONNECT");
+        return;
+      }
+      c.session->expiry_interval = std::min(*sei, config.limits.max_session_expiry_interval);
+    }
+  }
+  // [MQTT-3.14.4-3] a normal DISCONNECT discards the will; 0x04 asks for it to be published.
+  c.publish_will_on_close = c.is_v5() && p.reason == ReasonCode::DisconnectWithWillMessage;
+  c.close_reason = c.is_v5() ? fmt::format("client disconnected ({})", protocol::reason_name(p.reason))
+                             : std::string("client disconnected");
+  c.state = Client::State::Closing;
+  c.link.close();
+}
+
+void ShardImpl::close_client(Client& c, ReasonCode reason, std::string_view why) {
+  if (c.state == Client::State::Closing) return;
+  // [MQTT-4.13.1-1] 5.0: say why before closing, once connected.
+  if (c.is_v5() && c.state == Client::State::Connected &&
+      (protocol::is_error(reason) || reason == ReasonCode::ServerShuttingDown)) {
+    send_disconnect(c, reason);
+  }
+  c.close_reason = std::string(why);
+  c.state = Client::State::Closing;
+  c.link.close();
+}
+
+void ShardImpl::on_closed(Client& c, TimePoint now) {
+  if (!c.client_id.empty() && c.session != nullptr) {
+    spdlog::info("client disconnected: id={} addr={} reason={}", c.client_id, c.link.peer(), c.close_reason);
+  } else {
+    spdlog::debug("connection closed: addr={} reason={}", c.link.peer(), c.close_reason);
+  }
+  detach(c, now);
+  clients.erase(&c);
+  delete &c;
+}
+
+void ShardImpl::tick(TimePoint now) {
+  if (now - last_sweep >= kSweepPeriod) {
+    last_sweep = now;
+    const auto connect_timeout = std::chrono::milliseconds(config.limits.connect_timeout_ms);
+    for (Client* c : clients) {
+      if (c->state == Client::State::AwaitConnect && now - c->opened_at >= connect_timeout) {
+        close_client(*c, ReasonCode::MaximumConnectTime, "no CONNECT in time");
+      } else if (c->state == Client::State::Connected && c->keep_alive != 0 &&
+                 now - c->last_received >= std::chrono::milliseconds(c->keep_alive * 1500)) {
+        // [MQTT-3.1.2-24] one and a half times the keep-alive without a packet.
+        close_client(*c, ReasonCode::KeepAliveTimeout, "keep-alive timeout");
+      }
+    }
+  }
+  for (size_t i = 0; i < pending_wills.size();) {
+    if (pending_wills[i].due <= now) {
+      uint64_t id = pending_wills[i].session_id;
+      fire_will(id, now);
+    } else {
+      ++i;
+    }
+  }
+  for (auto it = expiring.begin(); it != expiring.end();) {
+    if (it->second <= now) {
+      Session* s = find_session(it->first);
+      it = expiring.erase(it);
+      if (s) end_session(*s, now);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace pregon::broker

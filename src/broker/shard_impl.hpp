@@ -1,0 +1,162 @@
+// ShardImpl: the state and handlers behind Shard. Split across files by concern:
+//   shard.cpp        input framing and dispatch, ticks, close, shutdown
+//   connect.cpp      CONNECT: identifier rules, takeover, session resume, CONNACK
+//   publish_in.cpp   PUBLISH and PUBREL from clients: QoS 1/2 flows, topic aliases, retained
+//   delivery.cpp     fan-out: matching, merging overlapping subscriptions, in-flight window and queue
+//   subscribe.cpp    SUBSCRIBE and UNSUBSCRIBE, retained delivery, shared-group membership
+//   acks.cpp         PUBACK, PUBREC, PUBCOMP from clients
+//   lifecycle.cpp    wills, session end and expiry
+//   replies.cpp      encoding and sending control packets
+//
+// Thread-safety: everything here runs on the shard's own thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/broker_state.hpp"
+#include "broker/client.hpp"
+#include "broker/shard.hpp"
+#include "protocol/codec.hpp"
+#include "routing/subscription_tree.hpp"
+#include "session/session.hpp"
+
+namespace pregon::broker {
+
+// A subscriber anywhere in the broker: the shard that owns the session, and the session's id.
+struct SessionRef {
+  unsigned shard = 0;
+  uint64_t session_id = 0;
+  bool operator==(const SessionRef&) const = default;
+};
+
+struct SessionRefHash {
+  size_t operator()(const SessionRef& r) const noexcept {
+    return std::hash<uint64_t>{}(r.session_id * 31u + r.shard);
+  }
+};
+
+}  // namespace pregon::broker
+
+template <>
+struct std::hash<pregon::broker::SessionRef> : pregon::broker::SessionRefHash {};
+
+namespace pregon::broker {
+
+using session::Delivery;
+using session::MessagePtr;
+using session::Session;
+
+// The shard that owns a client identifier's session, and a shared group's member list.
+unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count);
+unsigned shard_of_group(std::string_view group, std::string_view filter, unsigned shard_count);
+// The key under which a session keeps a shared subscription: the filter as subscribed.
+std::string shared_filter_key(const session::SharedOrigin& origin);
+
+struct PendingWill {
+  TimePoint due;
+  uint64_t session_id;
+  MessagePtr message;
+};
+
+struct ShardImpl {
+  ShardImpl(unsigned index, BrokerState& state, ShardRouter& router);
+
+  unsigned index;
+  BrokerState& state;
+  ShardRouter& router;
+  const config::Config& config;
+
+  std::unordered_set<Client*> clients;
+  std::unordered_map<std::string, std::unique_ptr<Session>> sessions;  // by client id
+  std::unordered_map<uint64_t, Session*> sessions_by_id;
+  std::unordered_map<uint64_t, Client*> attached;  // session id -> its connected client
+  std::unordered_map<uint64_t, TimePoint> expiring;  // detached sessions with a finite expiry
+  std::vector<PendingWill> pending_wills;
+  routing::SubscriptionTree<SessionRef, session::Subscription> tree;
+  std::vector<std::vector<MessagePtr>> outbox;  // per target shard, flushed at end of iteration
+  uint64_t next_session_serial = 1;
+  TimePoint last_sweep{};
+
+  // Scratch for merging overlapping subscriptions during fan-out; reused, never shrunk.
+  std::unordered_map<uint64_t, size_t> merge_index;
+  std::vector<std::pair<Session*, Delivery>> merge;
+
+  // shard.cpp
+  InputResult on_input(Client& c, std::span<const uint8_t> data, TimePoint now);
+  bool dispatch(Client& c, const protocol::Frame& frame, TimePoint now, InputResult& result);
+  void on_disconnect(Client& c, const protocol::Disconnect& p, TimePoint now);
+  void close_client(Client& c, protocol::ReasonCode reason, std::string_view why);
+  void on_closed(Client& c, TimePoint now);
+  void tick(TimePoint now);
+
+  // connect.cpp
+  bool on_connect(Client& c, protocol::Connect& p, const protocol::Frame& frame, TimePoint now,
+                  InputResult& result);
+  void refuse_connect(Client& c, protocol::ReasonCode reason, std::string_view why);
+
+  // publish_in.cpp
+  void on_publish(Client& c, protocol::Publish& p, TimePoint now);
+  void on_pubrel(Client& c, const protocol::PubRel& p);
+
+  // delivery.cpp
+  void publish(const MessagePtr& m, TimePoint now);  // from a client or a will: all shards
+  void route_local(const MessagePtr& m, TimePoint now);
+  void dispatch_shared(const MessagePtr& m, session::SharedOrigin origin, SessionRef member,
+                       session::Subscription sub, TimePoint now, size_t group_size, unsigned attempts);
+  void deliver_to_member(const MessagePtr& m, const session::SharedOrigin& origin, SessionRef member,
+                         const session::Subscription& sub, TimePoint now, size_t group_size, unsigned attempts);
+  // Hands a shared message back to its group's owner to pick another member.
+  void regroup(const MessagePtr& m, const session::SharedOrigin& origin, TimePoint now, unsigned attempts);
+  void deliver(Session& s, Delivery d, TimePoint now);
+  void pump(Session& s, TimePoint now);  // moves queued messages into the in-flight window
+  bool send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now);
+  size_t window(const Client& c) const;
+  void flush_outbox();
+  uint64_t dropped_qos0 = 0;
+  uint64_t dropped_queue_full = 0;
+  uint64_t dropped_too_large = 0;
+
+  // subscribe.cpp
+  void on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint now);
+  void on_unsubscribe(Client& c, const protocol::Unsubscribe& p);
+  void send_retained(Client& c, std::string_view filter, const session::Subscription& sub, TimePoint now);
+  void join_group(const std::string& group, const std::string& filter, SessionRef member,
+                  const session::Subscription& sub);
+  void leave_group(const std::string& group, const std::string& filter, SessionRef member);
+
+  // acks.cpp
+  void on_puback(Client& c, uint16_t packet_id);
+  void on_pubrec(Client& c, const protocol::PubRec& p);
+  void on_pubcomp(Client& c, uint16_t packet_id);
+
+  // lifecycle.cpp
+  Session* find_session(uint64_t id);
+  Session& create_session(std::string client_id);
+  void end_session(Session& s, TimePoint now);
+  void detach(Client& c, TimePoint now);
+  void schedule_will(Session& s, TimePoint now);
+  void fire_will(uint64_t session_id, TimePoint now);  // publishes and forgets its pending will
+  void publish_will(const MessagePtr& will, TimePoint now);
+  void return_shared(Session& s, bool include_inflight);
+
+  // replies.cpp
+  template <class P>
+  void send(Client& c, const P& packet);
+  void send_disconnect(Client& c, protocol::ReasonCode reason);
+  std::vector<uint8_t> scratch;  // encoding buffer for control packets
+};
+
+template <class P>
+void ShardImpl::send(Client& c, const P& packet) {
+  scratch.clear();
+  protocol::encode(packet, c.version, scratch);
+  c.link.send(scratch);
+}
+
+}  // namespace pregon::broker

@@ -1,0 +1,270 @@
+// Broker behaviour without sockets: clients are fake links that record what the broker sends; the
+// router runs tasks for other shards when the test drains it.
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "broker/broker_state.hpp"
+#include "broker/shard.hpp"
+#include "protocol/codec.hpp"
+
+namespace pregon::broker {
+namespace {
+
+using protocol::ProtocolVersion;
+using protocol::QoS;
+using protocol::ReasonCode;
+
+class FakeLink : public ClientLink {
+ public:
+  void send(std::span<const uint8_t> bytes) override { out.insert(out.end(), bytes.begin(), bytes.end()); }
+  void send_publish(std::shared_ptr<const EncodedPublish> p, uint8_t first_byte, uint16_t packet_id) override {
+    size_t at = out.size();
+    out.insert(out.end(), p->bytes.begin(), p->bytes.end());
+    out[at] = first_byte;
+    if (p->packet_id_offset != 0) {
+      out[at + p->packet_id_offset] = static_cast<uint8_t>(packet_id >> 8);
+      out[at + p->packet_id_offset + 1] = static_cast<uint8_t>(packet_id & 0xFF);
+    }
+  }
+  size_t queued_bytes() const override { return 0; }
+  void close() override { closed = true; }
+  const std::string& peer() const override { return peer_; }
+
+  // Decodes everything received so far.
+  std::vector<std::vector<uint8_t>> take_packets() {
+    std::vector<std::vector<uint8_t>> packets;
+    size_t pos = 0;
+    while (pos < out.size()) {
+      auto f = protocol::read_frame(std::span(out).subspan(pos), protocol::kMaxVariableByteInteger);
+      EXPECT_TRUE(f && f->has_value());
+      if (!f || !f->has_value()) break;
+      packets.emplace_back(out.begin() + pos, out.begin() + pos + (*f)->size);
+      pos += (*f)->size;
+    }
+    out.clear();
+    return packets;
+  }
+
+  std::vector<uint8_t> out;
+  bool closed = false;
+  std::string peer_ = "test:1";
+};
+
+class TestRouter : public ShardRouter {
+ public:
+  unsigned shard_count() const override { return 1; }
+  void post(unsigned, std::function<void(Shard&)> task) override { tasks.push_back(std::move(task)); }
+  std::deque<std::function<void(Shard&)>> tasks;
+};
+
+class ShardTest : public ::testing::Test {
+ protected:
+  ShardTest() : state(make_config()), shard(0, state, router) {}
+  static config::Config make_config() {
+    config::Config c;
+    c.threads = 1;
+    return c;
+  }
+
+  struct Conn {
+    FakeLink link;
+    Client* client = nullptr;
+  };
+
+  std::unique_ptr<Conn> connect(std::string id, ProtocolVersion v, bool clean = true,
+                                protocol::Properties props = {}, std::optional<protocol::Will> will = {}) {
+    auto c = std::make_unique<Conn>();
+    c->client = shard.open(c->link, now);
+    protocol::Connect p;
+    p.version = v;
+    p.client_id = id;
+    p.clean_start = clean;
+    p.properties = std::move(props);
+    p.will = std::move(will);
+    std::vector<uint8_t> bytes;
+    protocol::encode(p, bytes);
+    feed(*c, bytes);
+    auto packets = c->link.take_packets();
+    EXPECT_GE(packets.size(), 1u);
+    // What follows the CONNACK (redeliveries) stays for the test to read.
+    for (size_t i = 1; i < packets.size(); ++i) {
+      c->link.out.insert(c->link.out.end(), packets[i].begin(), packets[i].end());
+    }
+    keep.push_back(packets.at(0));
+    auto ack = protocol::decode_packet(keep.back(), v);
+    EXPECT_TRUE(ack && std::holds_alternative<protocol::ConnAck>(*ack));
+    connack = std::get<protocol::ConnAck>(*ack);
+    return c;
+  }
+
+  void feed(Conn& c, std::span<const uint8_t> bytes) {
+    auto r = shard.on_input(*c.client, bytes, now);
+    EXPECT_EQ(r.consumed, bytes.size());
+    shard.end_of_iteration();
+  }
+
+  template <class P>
+  void send(Conn& c, const P& p, ProtocolVersion v) {
+    std::vector<uint8_t> bytes;
+    protocol::encode(p, v, bytes);
+    feed(c, bytes);
+  }
+
+  void close(std::unique_ptr<Conn>& c) {
+    shard.on_closed(*c->client, now);
+    c.reset();
+  }
+
+  // Every packet received since the last call, decoded; owned buffers kept alive in `keep`.
+  std::vector<protocol::Packet> received(Conn& c, ProtocolVersion v) {
+    std::vector<protocol::Packet> out;
+    for (auto& bytes : c.link.take_packets()) {
+      keep.push_back(std::move(bytes));
+      auto p = protocol::decode_packet(keep.back(), v);
+      EXPECT_TRUE(p.has_value());
+      if (p) out.push_back(std::move(*p));
+    }
+    return out;
+  }
+
+  TimePoint now = Clock::now();
+  TestRouter router;
+  BrokerState state;
+  Shard shard;
+  protocol::ConnAck connack;
+  std::deque<std::vector<uint8_t>> keep;
+};
+
+protocol::Subscribe subscribe(uint16_t id, std::string_view filter, QoS qos) {
+  protocol::Subscribe s;
+  s.packet_id = id;
+  s.subscriptions.push_back({filter, {qos, false, false, protocol::RetainHandling::SendOnSubscribe}});
+  return s;
+}
+
+protocol::Publish publish(std::string_view topic, std::string_view payload, QoS qos, uint16_t id = 0,
+                          bool retain = false) {
+  protocol::Publish p;
+  p.topic = topic;
+  p.qos = qos;
+  p.packet_id = id;
+  p.retain = retain;
+  p.payload = {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()};
+  return p;
+}
+
+TEST_F(ShardTest, ConnectSubscribePublishQoS0) {
+  auto sub = connect("sub", ProtocolVersion::V311);
+  EXPECT_EQ(connack.reason, ReasonCode::Success);
+  send(*sub, subscribe(1, "a/+", QoS::AtMostOnce), ProtocolVersion::V311);
+  auto acks = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(std::get<protocol::SubAck>(acks[0]).reasons.at(0), ReasonCode::GrantedQoS0);
+
+  auto pub = connect("pub", ProtocolVersion::V5);
+  send(*pub, publish("a/b", "hello", QoS::AtMostOnce), ProtocolVersion::V5);
+  auto msgs = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(msgs.size(), 1u);
+  auto& m = std::get<protocol::Publish>(msgs[0]);
+  EXPECT_EQ(m.topic, "a/b");
+  EXPECT_EQ(std::string(m.payload.begin(), m.payload.end()), "hello");
+}
+
+TEST_F(ShardTest, MQTT_3_3_5_1_OverlappingSubscriptionsDeliverOnceAtHighestQoS) {
+  auto sub = connect("sub", ProtocolVersion::V311);
+  send(*sub, subscribe(1, "a/+", QoS::AtMostOnce), ProtocolVersion::V311);
+  send(*sub, subscribe(2, "a/#", QoS::AtLeastOnce), ProtocolVersion::V311);
+  received(*sub, ProtocolVersion::V311);
+  auto pub = connect("pub", ProtocolVersion::V311);
+  send(*pub, publish("a/b", "x", QoS::AtLeastOnce, 7), ProtocolVersion::V311);
+  auto pa = received(*pub, ProtocolVersion::V311);
+  ASSERT_EQ(pa.size(), 1u);
+  EXPECT_EQ(std::get<protocol::PubAck>(pa[0]).packet_id, 7);
+  auto msgs = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Publish>(msgs[0]).qos, QoS::AtLeastOnce);
+}
+
+TEST_F(ShardTest, MQTT_4_4_0_1_InflightRedeliveredWithDupOnReconnect) {
+  auto sub = connect("sub", ProtocolVersion::V311, false);
+  send(*sub, subscribe(1, "t", QoS::AtLeastOnce), ProtocolVersion::V311);
+  received(*sub, ProtocolVersion::V311);
+  auto pub = connect("pub", ProtocolVersion::V311);
+  send(*pub, publish("t", "m1", QoS::AtLeastOnce, 1), ProtocolVersion::V311);
+  auto first = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(first.size(), 1u);
+  const uint16_t id = std::get<protocol::Publish>(first[0]).packet_id;
+  close(sub);
+  send(*pub, publish("t", "m2", QoS::AtLeastOnce, 2), ProtocolVersion::V311);  // queued while offline
+
+  sub = connect("sub", ProtocolVersion::V311, false);
+  EXPECT_TRUE(connack.session_present);
+  auto again = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(again.size(), 2u);
+  auto& redelivered = std::get<protocol::Publish>(again[0]);
+  EXPECT_TRUE(redelivered.dup);
+  EXPECT_EQ(redelivered.packet_id, id);
+  EXPECT_EQ(std::string(redelivered.payload.begin(), redelivered.payload.end()), "m1");
+  auto& queued = std::get<protocol::Publish>(again[1]);
+  EXPECT_FALSE(queued.dup);
+  EXPECT_EQ(std::string(queued.payload.begin(), queued.payload.end()), "m2");
+}
+
+TEST_F(ShardTest, MQTT_4_3_3_2_QoS2DeliveredOnceUntilPubRel) {
+  auto sub = connect("sub", ProtocolVersion::V5);
+  send(*sub, subscribe(1, "t", QoS::ExactlyOnce), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  send(*pub, publish("t", "once", QoS::ExactlyOnce, 9), ProtocolVersion::V5);
+  send(*pub, publish("t", "once", QoS::ExactlyOnce, 9), ProtocolVersion::V5);
+  auto recs = received(*pub, ProtocolVersion::V5);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(std::get<protocol::PubRec>(recs[1]).packet_id, 9);
+  EXPECT_EQ(received(*sub, ProtocolVersion::V5).size(), 1u);
+  send(*pub, protocol::PubRel{9, ReasonCode::Success, {}}, ProtocolVersion::V5);
+  auto comp = received(*pub, ProtocolVersion::V5);
+  ASSERT_EQ(comp.size(), 1u);
+  EXPECT_EQ(std::get<protocol::PubComp>(comp[0]).reason, ReasonCode::Success);
+}
+
+TEST_F(ShardTest, MQTT_3_3_1_6_RetainedDeliveredOnSubscribe) {
+  auto pub = connect("pub", ProtocolVersion::V311);
+  send(*pub, publish("r/1", "kept", QoS::AtMostOnce, 0, true), ProtocolVersion::V311);
+  auto sub = connect("sub", ProtocolVersion::V311);
+  send(*sub, subscribe(1, "r/#", QoS::AtMostOnce), ProtocolVersion::V311);
+  auto got = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(got.size(), 2u);
+  auto& m = std::get<protocol::Publish>(got[1]);
+  EXPECT_TRUE(m.retain);
+  EXPECT_EQ(m.topic, "r/1");
+}
+
+TEST_F(ShardTest, MQTT_3_1_4_3_TakeoverDisconnectsOldConnectionWith0x8E) {
+  auto first = connect("same", ProtocolVersion::V5);
+  auto second = connect("same", ProtocolVersion::V5);
+  EXPECT_TRUE(first->link.closed);
+  auto got = received(*first, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Disconnect>(got[0]).reason, ReasonCode::SessionTakenOver);
+  close(first);
+  EXPECT_FALSE(second->link.closed);
+}
+
+TEST_F(ShardTest, MQTT_3_1_2_8_WillPublishedOnAbnormalClose) {
+  auto sub = connect("sub", ProtocolVersion::V311);
+  send(*sub, subscribe(1, "will/#", QoS::AtMostOnce), ProtocolVersion::V311);
+  received(*sub, ProtocolVersion::V311);
+  protocol::Will w;
+  w.topic = "will/x";
+  static const uint8_t payload[] = {'g', 'o', 'n', 'e'};
+  w.payload = payload;
+  auto dev = connect("dev", ProtocolVersion::V311, true, {}, w);
+  close(dev);
+  auto got = received(*sub, ProtocolVersion::V311);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Publish>(got[0]).topic, "will/x");
+}
+
+}  // namespace
+}  // namespace pregon::broker

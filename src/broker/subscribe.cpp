@@ -1,0 +1,125 @@
+// SUBSCRIBE and UNSUBSCRIBE: filter validation, the session's subscription list, the shard's tree,
+// shared-group membership on the group's owning shard, and retained messages on subscribe.
+#include <fmt/format.h>
+
+#include "broker/retained.hpp"
+#include "broker/shard_impl.hpp"
+#include "routing/topic.hpp"
+
+namespace pregon::broker {
+
+using protocol::QoS;
+using protocol::ReasonCode;
+
+unsigned shard_of_group(std::string_view group, std::string_view filter, unsigned shard_count) {
+  return static_cast<unsigned>((std::hash<std::string_view>{}(group) * 31u + std::hash<std::string_view>{}(filter)) %
+                               shard_count);
+}
+
+std::string shared_filter_key(const session::SharedOrigin& origin) {
+  return fmt::format("$share/{}/{}", origin.group, origin.filter);
+}
+
+void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint now) {
+  Session& s = *c.session;
+  const uint32_t subscription_id =
+      p.properties.subscription_identifiers.empty() ? 0 : p.properties.subscription_identifiers.front();
+  protocol::SubAck ack;
+  ack.packet_id = p.packet_id;  // [MQTT-3.8.4-2]
+  struct RetainedRequest {
+    std::string filter;
+    session::Subscription sub;
+  };
+  std::vector<RetainedRequest> retained_requests;
+
+  for (const auto& ts : p.subscriptions) {
+    const auto parsed = routing::parse_subscription_filter(ts.filter);
+    if (!parsed) {
+      ack.reasons.push_back(ReasonCode::TopicFilterInvalid);  // 3.1.1: 0x80 [MQTT-3.8.4-?]
+      continue;
+    }
+    if (parsed->shared() && ts.options.no_local) {
+      close_client(c, ReasonCode::ProtocolError, "No Local on a shared subscription");  // [MQTT-3.8.3-4]
+      return;
+    }
+    session::Subscription sub{ts.options, subscription_id};
+    sub.options.max_qos = std::min(ts.options.max_qos, static_cast<QoS>(config.limits.maximum_qos));
+    const std::string key(ts.filter);
+    const bool existed = s.subscriptions.contains(key);
+    s.subscriptions[key] = sub;  // [MQTT-3.8.4-3] replaces an existing one
+    const SessionRef me{index, s.id()};
+    if (parsed->shared()) {
+      join_group(std::string(parsed->group), std::string(parsed->filter), me, sub);
+    } else {
+      tree.subscribe(ts.filter, me, sub);
+      // [MQTT-3.3.1-9/10/11] Retain Handling; shared subscriptions get no retained messages.
+      const auto rh = ts.options.retain_handling;
+      if (rh == protocol::RetainHandling::SendOnSubscribe ||
+          (rh == protocol::RetainHandling::SendIfNewSubscription && !existed)) {
+        retained_requests.push_back({key, sub});
+      }
+    }
+    ack.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
+  }
+  send(c, ack);
+  for (const auto& r : retained_requests) send_retained(c, r.filter, r.sub, now);
+}
+
+void ShardImpl::send_retained(Client& c, std::string_view filter, const session::Subscription& sub, TimePoint now) {
+  std::vector<MessagePtr> found;
+  {
+    RetainedImpl& r = state.retained();
+    std::lock_guard lock(r.mutex);
+    r.store.match(filter, [&](std::string_view, const MessagePtr& m) { found.push_back(m); });
+  }
+  for (auto& m : found) {
+    if (m->expired(now)) continue;
+    // [MQTT-3.3.1-8] a retained message sent on subscribe carries RETAIN 1.
+    Delivery d{m, std::min(m->qos(), sub.options.max_qos), true, {}, {}};
+    if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);
+    deliver(*c.session, std::move(d), now);
+  }
+}
+
+void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
+  Session& s = *c.session;
+  protocol::UnsubAck ack;
+  ack.packet_id = p.packet_id;  // [MQTT-3.10.4-4]
+  for (auto filter : p.filters) {
+    auto it = s.subscriptions.find(filter);
+    if (it == s.subscriptions.end()) {
+      ack.reasons.push_back(ReasonCode::NoSubscriptionExisted);
+      continue;
+    }
+    s.subscriptions.erase(it);
+    const SessionRef me{index, s.id()};
+    if (const auto shared = routing::parse_shared(filter)) {
+      leave_group(std::string(shared->group), std::string(shared->filter), me);
+    } else {
+      tree.unsubscribe(filter, me);
+    }
+    ack.reasons.push_back(ReasonCode::Success);
+  }
+  send(c, ack);  // [MQTT-3.10.4-5] even when nothing matched
+}
+
+void ShardImpl::join_group(const std::string& group, const std::string& filter, SessionRef member,
+                           const session::Subscription& sub) {
+  const unsigned owner = shard_of_group(group, filter, router.shard_count());
+  if (owner == index) {
+    tree.subscribe_shared(group, filter, member, sub);
+    return;
+  }
+  router.post(owner, [group, filter, member, sub](Shard& s) { s.impl().join_group(group, filter, member, sub); });
+}
+
+void ShardImpl::leave_group(const std::string& group, const std::string& filter, SessionRef member) {
+  const unsigned owner = shard_of_group(group, filter, router.shard_count());
+  if (owner == index) {
+    tree.unsubscribe_shared(group, filter, member);
+    return;
+  }
+  router.post(owner, [group, filter, member](Shard& s) { s.impl().leave_group(group, filter, member); });
+}
+
+}  // namespace pregon::broker

@@ -1,0 +1,17 @@
+// EncodedPublish: one encoding of a PUBLISH shared by every receiver that needs this variant
+// (protocol family, QoS, retain). Receivers differ only in the first byte (DUP) and the packet
+// identifier, which the writer patches on the way out. Immutable once built.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace pregon::session {
+
+struct EncodedPublish {
+  std::vector<uint8_t> bytes;
+  size_t packet_id_offset = 0;  // 0 when QoS 0 (no identifier)
+};
+
+}  // namespace pregon::session

@@ -1,0 +1,126 @@
+#include "session/message.hpp"
+
+#include "protocol/codec.hpp"
+
+namespace pregon::session {
+
+using protocol::ProtocolVersion;
+using protocol::QoS;
+
+namespace {
+
+std::vector<uint8_t> copy_bytes(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
+
+MessageProperties copy_properties(const protocol::Properties& p) {
+  MessageProperties m;
+  m.payload_format_indicator = p.payload_format_indicator;
+  if (p.content_type) m.content_type = std::string(*p.content_type);
+  if (p.response_topic) m.response_topic = std::string(*p.response_topic);
+  if (p.correlation_data) m.correlation_data = copy_bytes(*p.correlation_data);
+  m.user_properties.reserve(p.user_properties.size());
+  for (const auto& up : p.user_properties) m.user_properties.emplace_back(up.name, up.value);
+  return m;
+}
+
+size_t variant_slot(ProtocolVersion v, QoS qos, bool retain) {
+  return (protocol::is_v5(v) ? 6u : 0u) + static_cast<size_t>(qos) * 2u + (retain ? 1u : 0u);
+}
+
+}  // namespace
+
+MessagePtr Message::make(std::string topic, std::vector<uint8_t> payload, QoS qos, bool retain,
+                         MessageProperties props, std::optional<uint32_t> expiry_interval,
+                         uint64_t origin_session, TimePoint now) {
+  std::shared_ptr<Message> m(new Message());
+  m->topic_ = std::move(topic);
+  m->payload_ = std::move(payload);
+  m->qos_ = qos;
+  m->retain_ = retain;
+  m->props_ = std::move(props);
+  if (expiry_interval) m->expiry_deadline_ = now + std::chrono::seconds(*expiry_interval);
+  m->origin_session_ = origin_session;
+  return m;
+}
+
+MessagePtr Message::from_publish(const protocol::Publish& p, std::string_view topic,
+                                 uint64_t origin_session, TimePoint now) {
+  return make(std::string(topic), copy_bytes(p.payload), p.qos, p.retain, copy_properties(p.properties),
+              p.properties.message_expiry_interval, origin_session, now);
+}
+
+MessagePtr Message::from_will(const protocol::Will& w, uint64_t origin_session, TimePoint now) {
+  return make(std::string(w.topic), copy_bytes(w.payload), w.qos, w.retain, copy_properties(w.properties),
+              w.properties.message_expiry_interval, origin_session, now);
+}
+
+Message::~Message() {
+  for (auto& slot : encodings_) delete slot.load(std::memory_order_acquire);
+}
+
+std::optional<uint32_t> Message::remaining_expiry(TimePoint now) const {
+  if (!expiry_deadline_) return std::nullopt;
+  if (now >= *expiry_deadline_) return 0u;
+  auto left = std::chrono::ceil<std::chrono::seconds>(*expiry_deadline_ - now).count();
+  return static_cast<uint32_t>(left < 1 ? 1 : left);
+}
+
+protocol::Publish Message::to_publish(ProtocolVersion v, QoS qos, bool retain, bool dup, uint16_t packet_id,
+                                      std::span<const uint32_t> subscription_ids, uint16_t topic_alias,
+                                      bool send_topic, TimePoint now) const {
+  protocol::Publish p;
+  p.dup = dup;
+  p.qos = qos;
+  p.retain = retain;
+  p.topic = send_topic ? std::string_view(topic_) : std::string_view();
+  p.packet_id = qos == QoS::AtMostOnce ? 0 : packet_id;
+  p.payload = payload_;
+  if (protocol::is_v5(v)) {
+    auto& pp = p.properties;
+    pp.payload_format_indicator = props_.payload_format_indicator;
+    if (props_.content_type) pp.content_type = *props_.content_type;
+    if (props_.response_topic) pp.response_topic = *props_.response_topic;
+    if (props_.correlation_data) pp.correlation_data = protocol::Binary(*props_.correlation_data);
+    pp.user_properties.reserve(props_.user_properties.size());
+    for (const auto& [k, val] : props_.user_properties) pp.user_properties.push_back({k, val});
+    // [MQTT-3.3.2-6] the forwarded interval is what is left of the publisher's.
+    pp.message_expiry_interval = remaining_expiry(now);
+    pp.subscription_identifiers.assign(subscription_ids.begin(), subscription_ids.end());
+    if (topic_alias != 0) pp.topic_alias = topic_alias;
+  }
+  return p;
+}
+
+std::shared_ptr<const EncodedPublish> Message::shared_encoding(ProtocolVersion v, QoS qos, bool retain) const {
+  auto& slot = encodings_[variant_slot(v, qos, retain)];
+  EncodedPublish* e = slot.load(std::memory_order_acquire);
+  if (e == nullptr) {
+    auto fresh = std::make_unique<EncodedPublish>();
+    auto p = to_publish(v, qos, retain, false, qos == QoS::AtMostOnce ? 0 : 1, {}, 0, true, TimePoint{});
+    fresh->packet_id_offset = protocol::encode(p, v, fresh->bytes).packet_id_offset;
+    EncodedPublish* expected = nullptr;
+    if (slot.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) {
+      e = fresh.release();
+    } else {
+      e = expected;
+    }
+  }
+  // Aliasing constructor: the encoding lives exactly as long as the message that owns it.
+  return std::shared_ptr<const EncodedPublish>(shared_from_this(), e);
+}
+
+std::vector<uint8_t> Message::encode(ProtocolVersion v, QoS qos, bool retain, bool dup, uint16_t packet_id,
+                                     std::span<const uint32_t> subscription_ids, uint16_t topic_alias,
+                                     bool send_topic, TimePoint now) const {
+  std::vector<uint8_t> out;
+  protocol::encode(to_publish(v, qos, retain, dup, packet_id, subscription_ids, topic_alias, send_topic, now),
+                   v, out);
+  return out;
+}
+
+size_t Message::encoded_size(ProtocolVersion v, QoS qos, std::span<const uint32_t> subscription_ids,
+                             uint16_t topic_alias, bool send_topic, TimePoint now) const {
+  return protocol::encoded_size(
+      to_publish(v, qos, false, false, 1, subscription_ids, topic_alias, send_topic, now), v);
+}
+
+}  // namespace pregon::session

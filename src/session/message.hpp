@@ -1,0 +1,105 @@
+// Message: an application message as the broker holds it between receipt and delivery — owned
+// copies of the topic, payload and the properties that travel with it, immutable once built, and
+// shared by reference (MessagePtr) among every queue, in-flight window and thread that holds it.
+//
+// It also caches its PUBLISH encodings: one per variant (protocol family, QoS, retain), built on
+// first use by whichever thread needs it and then shared by all receivers of that variant.
+//
+// Thread-safety: immutable after construction except the encoding cache, which is lock-free
+// (each slot is published with compare-and-swap; a thread that loses the race frees its copy).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "session/encoded_publish.hpp"
+#include "protocol/packets.hpp"
+
+namespace pregon::session {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct MessageProperties {
+  std::optional<uint8_t> payload_format_indicator;
+  std::optional<std::string> content_type;
+  std::optional<std::string> response_topic;
+  std::optional<std::vector<uint8_t>> correlation_data;
+  std::vector<std::pair<std::string, std::string>> user_properties;
+};
+
+class Message;
+using MessagePtr = std::shared_ptr<const Message>;
+
+class Message : public std::enable_shared_from_this<Message> {
+ public:
+  // Copies what it keeps out of a decoded PUBLISH (whose views die with the read buffer).
+  // `topic` is the resolved topic (a topic alias already replaced). `expiry_deadline` is set when
+  // the publisher gave a Message Expiry Interval.
+  static MessagePtr from_publish(const protocol::Publish& p, std::string_view topic,
+                                 uint64_t origin_session, TimePoint now);
+
+  // Builds a message from a will.
+  static MessagePtr from_will(const protocol::Will& w, uint64_t origin_session, TimePoint now);
+
+  // Builds a message with plain fields (broker-generated messages, tests).
+  static MessagePtr make(std::string topic, std::vector<uint8_t> payload, protocol::QoS qos, bool retain,
+                         MessageProperties props = {}, std::optional<uint32_t> expiry_interval = {},
+                         uint64_t origin_session = 0, TimePoint now = Clock::now());
+
+  ~Message();
+
+  const std::string& topic() const { return topic_; }
+  std::span<const uint8_t> payload() const { return payload_; }
+  protocol::QoS qos() const { return qos_; }
+  bool retain() const { return retain_; }
+  const MessageProperties& properties() const { return props_; }
+  uint64_t origin_session() const { return origin_session_; }
+  bool has_expiry() const { return expiry_deadline_.has_value(); }
+  bool expired(TimePoint now) const { return expiry_deadline_ && now >= *expiry_deadline_; }
+  // Seconds left of the Message Expiry Interval, rounded up (never 0 while not expired).
+  std::optional<uint32_t> remaining_expiry(TimePoint now) const;
+
+  // The shared encoding for a receiver that needs no per-receiver properties (no subscription
+  // identifiers, no topic alias, no expiry to count down). Packet identifier 0 and DUP clear;
+  // ClientLink::send_publish patches them.
+  std::shared_ptr<const EncodedPublish> shared_encoding(protocol::ProtocolVersion v,
+                                                                protocol::QoS qos, bool retain) const;
+
+  // A per-receiver encoding (subscription identifiers, a topic alias, or a counted-down expiry).
+  // `topic_alias` 0 means none; `send_topic` false sends an empty topic with the alias.
+  std::vector<uint8_t> encode(protocol::ProtocolVersion v, protocol::QoS qos, bool retain, bool dup,
+                              uint16_t packet_id, std::span<const uint32_t> subscription_ids,
+                              uint16_t topic_alias, bool send_topic, TimePoint now) const;
+
+  // Size of the encoding `encode` would produce (for the receiver's Maximum Packet Size).
+  size_t encoded_size(protocol::ProtocolVersion v, protocol::QoS qos,
+                      std::span<const uint32_t> subscription_ids, uint16_t topic_alias, bool send_topic,
+                      TimePoint now) const;
+
+ private:
+  Message() = default;
+  protocol::Publish to_publish(protocol::ProtocolVersion v, protocol::QoS qos, bool retain, bool dup,
+                               uint16_t packet_id, std::span<const uint32_t> subscription_ids,
+                               uint16_t topic_alias, bool send_topic, TimePoint now) const;
+
+  std::string topic_;
+  std::vector<uint8_t> payload_;
+  protocol::QoS qos_ = protocol::QoS::AtMostOnce;
+  bool retain_ = false;
+  MessageProperties props_;
+  std::optional<TimePoint> expiry_deadline_;
+  uint64_t origin_session_ = 0;
+  // [family: 0 = 3.1/3.1.1, 1 = 5.0][qos][retain]
+  mutable std::array<std::atomic<EncodedPublish*>, 12> encodings_{};
+};
+
+}  // namespace pregon::session

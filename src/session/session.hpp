@@ -1,0 +1,96 @@
+// Session: the state MQTT keeps for a client identifier across network connections — its
+// subscriptions, the QoS 1/2 messages queued for it and in flight to it, the QoS 2 packet
+// identifiers it has sent us and not yet released, its expiry and its will. Pure state and the rules
+// that move messages between queue and in-flight window; no I/O, no clock of its own.
+//
+// Ownership: a Session belongs to the shard (thread) its client identifier hashes to.
+// Thread-safety: none; used only on its shard's thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "protocol/packets.hpp"
+#include "session/message.hpp"
+
+namespace pregon::session {
+
+// The subscription data a session keeps per topic filter.
+struct Subscription {
+  protocol::SubscriptionOptions options;
+  uint32_t subscription_id = 0;  // 0: none
+};
+
+// Identifies a shared-subscription group a delivery came through, so that a member leaving can hand
+// the message back to the group.
+struct SharedOrigin {
+  std::string group;
+  std::string filter;
+  bool operator==(const SharedOrigin&) const = default;
+};
+
+// One message on its way to this session.
+struct Delivery {
+  MessagePtr message;
+  protocol::QoS qos = protocol::QoS::AtMostOnce;
+  bool retain = false;
+  std::vector<uint32_t> subscription_ids;
+  std::optional<SharedOrigin> shared;
+};
+
+// A QoS 1/2 PUBLISH sent and not yet fully acknowledged.
+struct Inflight {
+  enum class State : uint8_t { AwaitPubAck, AwaitPubRec, AwaitPubComp };
+  uint16_t packet_id = 0;
+  State state = State::AwaitPubAck;
+  Delivery delivery;
+};
+
+struct StoredWill {
+  MessagePtr message;
+  uint32_t delay_interval = 0;  // seconds (5.0 Will Delay Interval)
+};
+
+class Session {
+ public:
+  Session(std::string client_id, uint64_t id) : client_id_(std::move(client_id)), id_(id) {}
+
+  const std::string& client_id() const { return client_id_; }
+  uint64_t id() const { return id_; }
+
+  // Session Expiry Interval in seconds; 0xFFFFFFFF never expires.
+  uint32_t expiry_interval = 0;
+  std::optional<StoredWill> will;
+
+  std::map<std::string, Subscription, std::less<>> subscriptions;
+
+  // Outbound QoS 1/2 flow.
+  std::deque<Inflight>& inflight() { return inflight_; }
+  std::deque<Delivery>& queue() { return queue_; }
+  Inflight* find_inflight(uint16_t packet_id);
+  bool erase_inflight(uint16_t packet_id);
+  // A packet identifier not in use by any in-flight message [MQTT-2.2.1-3 / 2.3.1-2].
+  uint16_t next_packet_id();
+
+  // Appends to the queue, dropping the oldest QoS 1/2 entry beyond `limit`. Returns false when a
+  // message was dropped.
+  bool enqueue(Delivery d, size_t limit);
+
+  // Inbound QoS 2: packet identifiers PUBREC'd and awaiting PUBREL [MQTT-4.3.3-*].
+  std::unordered_set<uint16_t>& inbound_qos2() { return inbound_qos2_; }
+
+ private:
+  std::string client_id_;
+  uint64_t id_;
+  std::deque<Inflight> inflight_;
+  std::deque<Delivery> queue_;
+  std::unordered_set<uint16_t> inbound_qos2_;
+  uint16_t last_packet_id_ = 0;
+};
+
+}  // namespace pregon::session
