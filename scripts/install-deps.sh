@@ -10,7 +10,7 @@ packages=(
   # unit tests, micro-benchmarks, fuzzing (libFuzzer comes with clang's runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # integration tests: an independent client and Debian's interpreter with its packages
-  python3 python3-pytest python3-paho-mqtt mosquitto-clients
+  python3 python3-pytest python3-pytest-xdist python3-paho-mqtt mosquitto-clients
   # the broker we compare against in `make bench`
   mosquitto
 )

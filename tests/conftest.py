@@ -1,19 +1,32 @@
-"""Fixtures that run a real pregon process on a free loopback port.
+"""Fixtures that run a real broker process on a free loopback port.
 
 The binary is taken from $PREGON_BIN (default: build/release/pregon). Each test that asks for
 `broker` gets a fresh process with its own configuration; `make_broker(**settings)` starts one with
 extra TOML settings (see README.md, "Configuration"), e.g. make_broker(limits={"max_packet_size": 256}).
+
+With PREGON_TEST_AGAINST=mosquitto the same fixtures start the system's mosquitto with an equivalent
+configuration instead, to prove the tests themselves right against a reference broker. A setting
+mosquitto cannot express skips the test (saying which). Markers:
+  @pytest.mark.pregon_only("why")          skipped against mosquitto (behaviour only pregon has)
+  @pytest.mark.mosquitto_xfail("how")      expected to fail against mosquitto (it deviates there)
+Both brokers are stopped with SIGTERM at teardown and must exit with status 0.
 """
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = os.environ.get("PREGON_BIN", str(ROOT / "build" / "release" / "pregon"))
+MOSQUITTO_BIN = os.environ.get("MOSQUITTO_BIN", "/usr/sbin/mosquitto")
+
+# Test modules import the shared helpers as `support.*`, whatever pytest's import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from support.mode import AGAINST, against_mosquitto  # noqa: E402
 
 
 def free_port():
@@ -41,6 +54,10 @@ def render_toml(settings):
 
 
 class Broker:
+    """A pregon process. host, port, proc, log (path), config (path); stop(), log_text()."""
+    kind = "pregon"
+    config_suffix = ".toml"
+
     def __init__(self, tmp_path, settings):
         self.host = "127.0.0.1"
         self.port = free_port()
@@ -51,16 +68,16 @@ class Broker:
             else:
                 merged[k] = v
         merged.setdefault("listener", {}).update({"bind": self.host, "port": self.port})
-        self.config = tmp_path / f"pregon-{self.port}.toml"
-        self.config.write_text(render_toml(merged))
-        self.log = tmp_path / f"pregon-{self.port}.log"
+        self.settings = merged
+        self.config = tmp_path / f"{self.kind}-{self.port}{self.config_suffix}"
+        self.config.write_text(self.render_config(merged))
+        self.log = tmp_path / f"{self.kind}-{self.port}.log"
         self._log_file = open(self.log, "wb")
-        self.proc = subprocess.Popen([BIN, "--config", str(self.config)],
-                                     stdout=self._log_file, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.command(), stdout=self._log_file, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"pregon exited with {self.proc.returncode}:\n{self.log.read_text()}")
+                raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}:\n{self.log.read_text()}")
             try:
                 socket.create_connection((self.host, self.port), timeout=1).close()
                 break
@@ -68,6 +85,12 @@ class Broker:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)  # polling for the listener to appear; there is no event to wait on
+
+    def render_config(self, settings):
+        return render_toml(settings)
+
+    def command(self):
+        return [BIN, "--config", str(self.config)]
 
     def stop(self):
         """SIGTERM; asserts a clean exit (under ASan this includes no leak report)."""
@@ -78,13 +101,88 @@ class Broker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-                raise AssertionError("pregon did not stop on SIGTERM")
+                raise AssertionError(f"{self.kind} did not stop on SIGTERM")
         self._log_file.close()
-        assert self.proc.returncode == 0, f"pregon exited with {self.proc.returncode}:\n{self.log.read_text()[-5000:]}"
+        assert self.proc.returncode == 0, f"{self.kind} exited with {self.proc.returncode}:\n{self.log.read_text()[-5000:]}"
 
     def log_text(self):
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return self.log.read_text(errors="replace")
+
+
+# pregon setting -> mosquitto option, for the settings mosquitto can express.
+MOSQUITTO_LIMITS = {
+    "max_packet_size": "max_packet_size",
+    "max_keep_alive": "max_keepalive",
+    "max_inflight_messages": "max_inflight_messages",
+    "max_queued_messages": "max_queued_messages",
+    "retain_available": "retain_available",
+    "maximum_qos": "max_qos",
+    "topic_alias_maximum": "max_topic_alias",
+}
+# Settings with no effect on protocol behaviour, ignored for mosquitto.
+MOSQUITTO_IGNORED = {"threads", "log_level", "listener"}
+
+
+class MosquittoBroker(Broker):
+    """The reference broker: mosquitto with the configuration equivalent to the pregon settings."""
+    kind = "mosquitto"
+    config_suffix = ".conf"
+
+    def render_config(self, settings):
+        lines = [f"listener {self.port} {self.host}", "allow_anonymous true", "persistence false",
+                 "log_dest stdout", "log_type all", "connection_messages true"]
+        if os.geteuid() == 0:
+            lines.append("user root")  # keep the inherited log descriptor and tmp files usable
+        for key, value in settings.items():
+            if key in MOSQUITTO_IGNORED:
+                continue
+            if key != "limits":
+                pytest.skip(f"mosquitto cannot express the setting {key!r}")
+            for lk, lv in value.items():
+                if lk not in MOSQUITTO_LIMITS:
+                    pytest.skip(f"mosquitto cannot express the setting limits.{lk}")
+                lines.append(f"{MOSQUITTO_LIMITS[lk]} {_mosquitto_value(lv)}")
+        return "\n".join(lines) + "\n"
+
+    def command(self):
+        return [MOSQUITTO_BIN, "-c", str(self.config)]
+
+
+def _mosquitto_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+BROKER_CLASS = MosquittoBroker if against_mosquitto() else Broker
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "pregon_only(reason): checks behaviour only pregon has; "
+                            "skipped when PREGON_TEST_AGAINST=mosquitto")
+    config.addinivalue_line("markers", "mosquitto_xfail(reason, strict=True): mosquitto deviates "
+                            "from the spec here; expected to fail when PREGON_TEST_AGAINST=mosquitto")
+
+
+def pytest_report_header(config):
+    return f"broker under test: {AGAINST} ({MOSQUITTO_BIN if against_mosquitto() else BIN})"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not against_mosquitto():
+        return
+    for item in items:
+        m = item.get_closest_marker("pregon_only")
+        if m is not None:
+            why = m.args[0] if m.args else m.kwargs.get("reason", "pregon-only behaviour")
+            item.add_marker(pytest.mark.skip(reason=f"pregon only: {why}"))
+        m = item.get_closest_marker("mosquitto_xfail")
+        if m is not None:
+            why = m.args[0] if m.args else m.kwargs.get("reason", "mosquitto deviates")
+            item.add_marker(pytest.mark.xfail(reason=f"mosquitto deviates: {why}",
+                                              strict=m.kwargs.get("strict", True)))
 
 
 @pytest.fixture
@@ -92,7 +190,7 @@ def make_broker(tmp_path):
     brokers = []
 
     def start(**settings):
-        b = Broker(tmp_path, settings)
+        b = BROKER_CLASS(tmp_path, settings)
         brokers.append(b)
         return b
 

@@ -5,7 +5,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <optional>
 #include <string>
 
 #include "app/version.hpp"
@@ -16,23 +15,6 @@
 namespace pregon::app {
 
 namespace {
-
-struct Flags {
-  std::string config_file;
-  std::optional<uint16_t> port;
-  std::optional<std::string> bind;
-  std::optional<unsigned> threads;
-  std::optional<std::string> log_level;
-};
-
-config::Config load(const Flags& f) {
-  config::Config c = f.config_file.empty() ? config::Config{} : config::load_config_file(f.config_file);
-  if (f.port) c.listener.port = *f.port;
-  if (f.bind) c.listener.bind = *f.bind;
-  if (f.threads) c.threads = *f.threads;
-  if (f.log_level) c.log_level = *f.log_level;
-  return c;
-}
 
 void set_up_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("pregon");
@@ -47,13 +29,13 @@ int run_broker(int argc, char** argv) {
   CLI::App cli{"pregon: an MQTT 3.1, 3.1.1 and 5.0 broker.\n"
                "Subcommands: `pregon pub --help`, `pregon sub --help`.",
                "pregon"};
-  Flags flags;
-  cli.add_option("-c,--config", flags.config_file, "TOML configuration file")->check(CLI::ExistingFile);
-  cli.add_option("-p,--port", flags.port, "listener port (overrides the file)");
-  cli.add_option("-b,--bind", flags.bind, "listener address (overrides the file)");
-  cli.add_option("-t,--threads", flags.threads, "event-loop threads, 0 = one per core (overrides the file)");
-  cli.add_option("-l,--log-level", flags.log_level, "trace, debug, info, warn, error, critical, off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  std::string config_file;
+  config::Overrides overrides;
+  cli.add_option("-c,--config", config_file, "TOML configuration file (see docs/configuration.md)");
+  cli.add_option("-p,--port", overrides.port, "listener port (overrides the file)");
+  cli.add_option("-b,--bind", overrides.bind, "listener address (overrides the file)");
+  cli.add_option("-t,--threads", overrides.threads, "event-loop threads, 0 = one per core (overrides the file)");
+  cli.add_option("-l,--log-level", overrides.log_level, "trace, debug, info, warn, error, critical, off");
   cli.set_version_flag("-V,--version", std::string(kVersion));
   try {
     cli.parse(argc, argv);
@@ -63,7 +45,8 @@ int run_broker(int argc, char** argv) {
 
   config::Config config;
   try {
-    config = load(flags);
+    config = config::apply_overrides(
+        config_file.empty() ? config::Config{} : config::load_config_file(config_file), overrides);
   } catch (const config::ConfigError& e) {
     fmt::print(stderr, "pregon: configuration error: {}\n", e.what());
     return 1;
@@ -71,10 +54,9 @@ int run_broker(int argc, char** argv) {
   set_up_logging(config.log_level);
 
   try {
+    spdlog::info("pregon {} starting", kVersion);
     net::StopSignals signals;
     net::Server server(config);
-    spdlog::info("pregon {} listening on {}:{} with {} event-loop threads", kVersion, config.listener.bind,
-                 server.port(), server.thread_count());
     spdlog::warn("anonymous access: any client may connect (authentication is not configured)");
     server.run(&signals);
     spdlog::info("pregon stopped");

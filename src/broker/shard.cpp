@@ -81,8 +81,9 @@ InputResult ShardImpl::on_input(Client& c, std::span<const uint8_t> data, TimePo
     if (!frame->has_value()) return result;  // wait for more bytes
     const protocol::Frame& f = **frame;
     c.last_received = now;
-    if (!dispatch(c, f, now, result)) break;
-    if (result.transfer_to >= 0) return result;
+    const bool keep_going = dispatch(c, f, now, result);
+    if (result.transfer_to >= 0) return result;  // `consumed` still points at the CONNECT
+    if (!keep_going) break;
     result.consumed += f.size;
   }
   result.consumed = data.size();
@@ -168,8 +169,9 @@ void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p, TimePoin
   }
   // [MQTT-3.14.4-3] a normal DISCONNECT discards the will; 0x04 asks for it to be published.
   c.publish_will_on_close = c.is_v5() && p.reason == ReasonCode::DisconnectWithWillMessage;
-  c.close_reason = c.is_v5() ? fmt::format("client disconnected ({})", protocol::reason_name(p.reason))
-                             : std::string("client disconnected");
+  c.close_reason = p.reason == ReasonCode::NormalDisconnection
+                       ? std::string("client disconnected")
+                       : fmt::format("client disconnected ({})", protocol::reason_name(p.reason));
   c.state = Client::State::Closing;
   c.link.close();
 }

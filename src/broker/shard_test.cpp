@@ -266,5 +266,202 @@ TEST_F(ShardTest, MQTT_3_1_2_8_WillPublishedOnAbnormalClose) {
   EXPECT_EQ(std::get<protocol::Publish>(got[0]).topic, "will/x");
 }
 
+TEST_F(ShardTest, MQTT_3_1_2_24_KeepAliveTimeoutClosesAndPublishesWill) {
+  auto sub = connect("sub", ProtocolVersion::V311);
+  send(*sub, subscribe(1, "w", QoS::AtMostOnce), ProtocolVersion::V311);
+  received(*sub, ProtocolVersion::V311);
+  auto dev = std::make_unique<Conn>();
+  dev->client = shard.open(dev->link, now);
+  protocol::Connect p;
+  p.version = ProtocolVersion::V5;
+  p.client_id = "dev";
+  p.keep_alive = 2;
+  protocol::Will w;
+  w.topic = "w";
+  p.will = w;
+  std::vector<uint8_t> bytes;
+  protocol::encode(p, bytes);
+  feed(*dev, bytes);
+  dev->link.out.clear();
+  shard.tick(now + std::chrono::milliseconds(2900));
+  EXPECT_FALSE(dev->link.closed);
+  shard.tick(now + std::chrono::milliseconds(3300));
+  EXPECT_TRUE(dev->link.closed);
+  auto got = received(*dev, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Disconnect>(got[0]).reason, ReasonCode::KeepAliveTimeout);
+  close(dev);
+  EXPECT_EQ(received(*sub, ProtocolVersion::V311).size(), 1u);
+}
+
+TEST_F(ShardTest, ConnectTimeoutClosesSilentSockets) {
+  auto c = std::make_unique<Conn>();
+  c->client = shard.open(c->link, now);
+  shard.tick(now + std::chrono::seconds(11));
+  EXPECT_TRUE(c->link.closed);
+  close(c);
+}
+
+TEST_F(ShardTest, MQTT_3_3_2_12_InboundTopicAliasResolved) {
+  auto sub = connect("sub", ProtocolVersion::V5);
+  send(*sub, subscribe(1, "long/topic/name", QoS::AtMostOnce), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  auto p = publish("long/topic/name", "1", QoS::AtMostOnce);
+  p.properties.topic_alias = 3;
+  send(*pub, p, ProtocolVersion::V5);
+  auto q = publish("", "2", QoS::AtMostOnce);
+  q.properties.topic_alias = 3;
+  send(*pub, q, ProtocolVersion::V5);
+  auto got = received(*sub, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(std::get<protocol::Publish>(got[1]).topic, "long/topic/name");
+}
+
+TEST_F(ShardTest, MQTT_3_3_4_3_SubscriptionIdentifiersDelivered) {
+  auto sub = connect("sub", ProtocolVersion::V5);
+  auto s1 = subscribe(1, "a/+", QoS::AtMostOnce);
+  s1.properties.subscription_identifiers = {5};
+  send(*sub, s1, ProtocolVersion::V5);
+  auto s2 = subscribe(2, "a/#", QoS::AtMostOnce);
+  s2.properties.subscription_identifiers = {9};
+  send(*sub, s2, ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  send(*pub, publish("a/b", "x", QoS::AtMostOnce), ProtocolVersion::V5);
+  auto got = received(*sub, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 1u);
+  auto ids = std::get<protocol::Publish>(got[0]).properties.subscription_identifiers;
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<uint32_t>{5, 9}));
+}
+
+TEST_F(ShardTest, MQTT_3_8_3_3_NoLocal) {
+  auto c = connect("self", ProtocolVersion::V5);
+  auto s = subscribe(1, "t", QoS::AtMostOnce);
+  s.subscriptions[0].options.no_local = true;
+  send(*c, s, ProtocolVersion::V5);
+  received(*c, ProtocolVersion::V5);
+  send(*c, publish("t", "x", QoS::AtMostOnce), ProtocolVersion::V5);
+  EXPECT_TRUE(received(*c, ProtocolVersion::V5).empty());
+}
+
+TEST_F(ShardTest, SharedSubscriptionDeliversEachMessageToOneMember) {
+  auto a = connect("a", ProtocolVersion::V5);
+  auto b = connect("b", ProtocolVersion::V5);
+  send(*a, subscribe(1, "$share/g/jobs/#", QoS::AtLeastOnce), ProtocolVersion::V5);
+  send(*b, subscribe(1, "$share/g/jobs/#", QoS::AtLeastOnce), ProtocolVersion::V5);
+  received(*a, ProtocolVersion::V5);
+  received(*b, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  for (uint16_t i = 1; i <= 10; ++i) send(*pub, publish("jobs/x", "j", QoS::AtLeastOnce, i), ProtocolVersion::V5);
+  const size_t na = received(*a, ProtocolVersion::V5).size();
+  const size_t nb = received(*b, ProtocolVersion::V5).size();
+  EXPECT_EQ(na + nb, 10u);
+  EXPECT_GT(na, 0u);
+  EXPECT_GT(nb, 0u);
+}
+
+TEST_F(ShardTest, SharedMemberLeavingHandsUnackedMessagesToAnother) {
+  auto a = connect("a", ProtocolVersion::V5);
+  auto b = connect("b", ProtocolVersion::V5);
+  send(*a, subscribe(1, "$share/g/jobs", QoS::AtLeastOnce), ProtocolVersion::V5);
+  send(*b, subscribe(1, "$share/g/jobs", QoS::AtLeastOnce), ProtocolVersion::V5);
+  received(*a, ProtocolVersion::V5);
+  received(*b, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  for (uint16_t i = 1; i <= 6; ++i) send(*pub, publish("jobs", "j", QoS::AtLeastOnce, i), ProtocolVersion::V5);
+  EXPECT_FALSE(received(*a, ProtocolVersion::V5).empty());
+  close(a);  // never acknowledged anything
+  EXPECT_EQ(received(*b, ProtocolVersion::V5).size(), 6u);  // its own share and all of a's
+}
+
+TEST_F(ShardTest, MQTT_3_3_4_9_ClientReceiveMaximumRespected) {
+  protocol::Properties props;
+  props.receive_maximum = 2;
+  auto sub = connect("sub", ProtocolVersion::V5, true, props);
+  send(*sub, subscribe(1, "t", QoS::AtLeastOnce), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  for (uint16_t i = 1; i <= 5; ++i) send(*pub, publish("t", "m", QoS::AtLeastOnce, i), ProtocolVersion::V5);
+  auto got = received(*sub, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 2u);
+  send(*sub, protocol::PubAck{std::get<protocol::Publish>(got[0]).packet_id, ReasonCode::Success, {}},
+       ProtocolVersion::V5);
+  EXPECT_EQ(received(*sub, ProtocolVersion::V5).size(), 1u);
+}
+
+TEST_F(ShardTest, MQTT_3_1_2_25_NothingLargerThanClientMaximumPacketSize) {
+  protocol::Properties props;
+  props.maximum_packet_size = 64;
+  auto sub = connect("sub", ProtocolVersion::V5, true, props);
+  send(*sub, subscribe(1, "t", QoS::AtMostOnce), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  send(*pub, publish("t", std::string(100, 'x'), QoS::AtMostOnce), ProtocolVersion::V5);
+  send(*pub, publish("t", "small", QoS::AtMostOnce), ProtocolVersion::V5);
+  auto got = received(*sub, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Publish>(got[0]).payload.size(), 5u);
+}
+
+TEST_F(ShardTest, MQTT_3_3_2_5_ExpiredMessageNotDeliveredAfterReconnect) {
+  protocol::Properties props;
+  props.session_expiry_interval = 100;
+  auto sub = connect("sub", ProtocolVersion::V5, false, props);
+  send(*sub, subscribe(1, "t", QoS::AtLeastOnce), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  close(sub);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  auto p = publish("t", "short", QoS::AtLeastOnce, 1);
+  p.properties.message_expiry_interval = 1;
+  send(*pub, p, ProtocolVersion::V5);
+  auto q = publish("t", "long", QoS::AtLeastOnce, 2);
+  q.properties.message_expiry_interval = 60;
+  send(*pub, q, ProtocolVersion::V5);
+  now += std::chrono::seconds(2);
+  sub = connect("sub", ProtocolVersion::V5, false, props);
+  auto got = received(*sub, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 1u);
+  auto& m = std::get<protocol::Publish>(got[0]);
+  EXPECT_EQ(std::string(m.payload.begin(), m.payload.end()), "long");
+  EXPECT_EQ(m.properties.message_expiry_interval, 58u);  // [MQTT-3.3.2-6]
+}
+
+TEST_F(ShardTest, MQTT_3_1_3_9_WillDelayCancelledByReconnect) {
+  auto sub = connect("sub", ProtocolVersion::V5);
+  send(*sub, subscribe(1, "w", QoS::AtMostOnce), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V5);
+  protocol::Will w;
+  w.topic = "w";
+  w.properties.will_delay_interval = 5;
+  protocol::Properties props;
+  props.session_expiry_interval = 60;
+  auto dev = connect("dev", ProtocolVersion::V5, false, props, w);
+  close(dev);
+  shard.tick(now + std::chrono::seconds(1));
+  EXPECT_TRUE(received(*sub, ProtocolVersion::V5).empty());
+  dev = connect("dev", ProtocolVersion::V5, false, props);
+  shard.tick(now + std::chrono::seconds(10));
+  EXPECT_TRUE(received(*sub, ProtocolVersion::V5).empty());
+  close(dev);  // no will this time
+  shard.tick(now + std::chrono::seconds(20));
+  EXPECT_TRUE(received(*sub, ProtocolVersion::V5).empty());
+}
+
+TEST_F(ShardTest, MQTT_3_1_2_23_SessionExpiresAfterInterval) {
+  protocol::Properties props;
+  props.session_expiry_interval = 5;
+  auto c = connect("c", ProtocolVersion::V5, false, props);
+  close(c);
+  shard.tick(now + std::chrono::seconds(3));
+  c = connect("c", ProtocolVersion::V5, false, props);
+  EXPECT_TRUE(connack.session_present);
+  close(c);
+  shard.tick(now + std::chrono::seconds(6));
+  c = connect("c", ProtocolVersion::V5, false, props);
+  EXPECT_FALSE(connack.session_present);
+}
+
 }  // namespace
 }  // namespace pregon::broker

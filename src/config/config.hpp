@@ -1,20 +1,23 @@
 // The broker's configuration: an immutable value built at start-up from built-in defaults, then the
 // TOML file, then command-line flags. Every setting, its default and its meaning are listed here and
-// in README.md ("Configuration"); load_config() rejects unknown keys and out-of-range values with the
-// file, line, key and what is wrong.
+// in docs/configuration.md. Loading rejects unknown tables and keys, wrong types and out-of-range
+// values with the file, line, column, key and what is wrong.
+//
+// Ownership: Config is a plain value; copy it freely. Thread-safety: the functions below touch no
+// shared state (load_config_file reads one file) and may be called from any thread.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <vector>
+#include <string_view>
 
 namespace pregon::config {
 
 struct Listener {
-  std::string bind = "127.0.0.1";
-  uint16_t port = 1883;
+  std::string bind = "127.0.0.1";  // IPv4 or IPv6 literal, or a host name
+  uint16_t port = 1883;            // 1..65535
 };
 
 struct Limits {
@@ -32,14 +35,18 @@ struct Limits {
 };
 
 struct Config {
-  unsigned threads = 0;              // event-loop threads; 0 means one per core
+  unsigned threads = 0;              // event-loop threads; 0 means one per core; at most 1024
   std::string log_level = "info";    // trace, debug, info, warn, error, critical, off
   Listener listener;
   Limits limits;
   std::optional<std::string> source; // the file it was read from, for messages
 };
 
-// A configuration error, at start-up only: "<file>:<line>: <key>: <what is wrong>".
+// A configuration error, at start-up only. Each line of what() reads
+// "<file>:<line>:<column>: <key path>: <what is wrong>"; a file with several mistakes yields one
+// line per mistake, in file order. TOML syntax errors read "<file>:<line>:<column>: syntax error:
+// <what is wrong>" (only the first one is known); an unreadable file reads "<file>: <reason>";
+// a bad command-line override reads "--<flag>: <what is wrong>".
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -53,5 +60,22 @@ Config parse_config(std::string_view toml_text, const std::string& source);
 
 // The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
 unsigned effective_threads(const Config& c);
+
+// Command-line flags that override the file (--port, --bind, --threads, --log-level). Integers are
+// taken wide so that the range check, and its message, is the same as for the file.
+struct Overrides {
+  std::optional<int64_t> port;
+  std::optional<std::string> bind;
+  std::optional<int64_t> threads;
+  std::optional<std::string> log_level;
+};
+
+// Returns `base` with the given overrides applied, validated with the file's rules. Throws
+// ConfigError ("--port: 0 is out of range [1, 65535]").
+Config apply_overrides(Config base, const Overrides& overrides);
+
+// The accepted log_level names, for help texts; in increasing severity, "off" last.
+inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
+                                                  "error", "critical", "off"};
 
 }  // namespace pregon::config

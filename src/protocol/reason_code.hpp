@@ -73,6 +73,11 @@ inline bool is_error(ReasonCode rc) { return static_cast<uint8_t>(rc) >= 0x80; }
 // The 3.1.1 CONNACK return code that best reports a 5.0 CONNACK reason code.
 ConnectReturnCode to_connect_return_code(ReasonCode rc);
 
+// The 5.0 reason code that a 3.1/3.1.1 CONNACK return code stands for (its inverse on 0..5):
+// 1 UnsupportedProtocolVersion, 2 ClientIdentifierNotValid, 3 ServerUnavailable,
+// 4 BadUserNameOrPassword, 5 NotAuthorized.
+ReasonCode from_connect_return_code(ConnectReturnCode rc);
+
 // Name of a reason code for logs, e.g. "Session taken over". Context-free: 0x00 is "Success".
 std::string_view reason_name(ReasonCode rc);
 

@@ -1,0 +1,205 @@
+// parse_config: TOML text -> Config. The schema below is the single list of accepted tables and
+// keys; anything not in it is an error, so that a typo ("max_pakcet_size") is reported instead of
+// being silently ignored while the default stays in force.
+#include <toml++/toml.h>
+
+#include <array>
+#include <functional>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/diagnostics.hpp"
+#include "config/rules.hpp"
+
+namespace pregon::config {
+namespace {
+
+// One accepted key: its name and how to read its value into the Config.
+struct KeySpec {
+  std::string_view name;
+  std::function<void(const toml::node&, const std::string& path, Config&, Diagnostics&)> read;
+};
+
+void report(Diagnostics& d, const toml::source_region& where, const std::string& path,
+            std::string_view what) {
+  d.add(where.begin.line, where.begin.column, path, what);
+}
+
+std::string_view type_phrase(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+  }
+  return "nothing";
+}
+
+void report_type(Diagnostics& d, const toml::node& node, const std::string& path,
+                 std::string_view expected) {
+  std::string what = "expected ";
+  what += expected;
+  what += ", got ";
+  what += type_phrase(node.type());
+  report(d, node.source(), path, what);
+}
+
+// An integer key within `range`, stored through `field` (a function returning a reference to the
+// Config member). The member's type must hold every value of the range.
+template <class Field>
+KeySpec integer_key(std::string_view name, Range range, Field field) {
+  return {name, [range, field](const toml::node& node, const std::string& path, Config& config,
+                               Diagnostics& d) {
+            using Member = std::remove_reference_t<decltype(field(config))>;
+            static_assert(std::is_integral_v<Member>);
+            if (!node.is_integer()) return report_type(d, node, path, "an integer");
+            const int64_t value = node.as_integer()->get();
+            if (auto wrong = check_range(value, range)) {
+              return report(d, node.source(), path, *wrong);
+            }
+            if (value < static_cast<int64_t>(std::numeric_limits<Member>::min()) ||
+                static_cast<uint64_t>(value) > std::numeric_limits<Member>::max()) {
+              // Only reachable if a Range in rules.hpp is wider than its member: a bug here.
+              return report(d, node.source(), path, "does not fit its field (internal error)");
+            }
+            field(config) = static_cast<Member>(value);
+          }};
+}
+
+template <class Field>
+KeySpec bool_key(std::string_view name, Field field) {
+  return {name, [field](const toml::node& node, const std::string& path, Config& config,
+                        Diagnostics& d) {
+            if (!node.is_boolean()) return report_type(d, node, path, "a boolean (true or false)");
+            field(config) = node.as_boolean()->get();
+          }};
+}
+
+// A string key, checked by `check` (returns what is wrong, if anything).
+template <class Field, class Check>
+KeySpec string_key(std::string_view name, Field field, Check check) {
+  return {name, [field, check](const toml::node& node, const std::string& path, Config& config,
+                               Diagnostics& d) {
+            if (!node.is_string()) return report_type(d, node, path, "a string");
+            const std::string& value = node.as_string()->get();
+            if (auto wrong = check(value)) return report(d, node.source(), path, *wrong);
+            field(config) = value;
+          }};
+}
+
+void read_table(const toml::table& table, const std::string& path,
+                const std::vector<KeySpec>& keys, Config& config, Diagnostics& d);
+
+// A sub-table such as [limits], whose own keys are `keys`.
+KeySpec table_key(std::string_view name, std::vector<KeySpec> keys) {
+  return {name, [keys = std::move(keys)](const toml::node& node, const std::string& path,
+                                         Config& config, Diagnostics& d) {
+            if (!node.is_table()) return report_type(d, node, path, "a table");
+            read_table(*node.as_table(), path, keys, config, d);
+          }};
+}
+
+void report_unknown(const toml::key& key, const std::string& path, const std::vector<KeySpec>& keys,
+                    bool at_root, Diagnostics& d) {
+  std::vector<std::string_view> names;
+  names.reserve(keys.size());
+  for (const KeySpec& spec : keys) names.push_back(spec.name);
+  std::string what = at_root ? "unknown key or table" : "unknown key";
+  if (std::string_view guess = closest_match(key.str(), names); !guess.empty()) {
+    what += "; did you mean ";
+    what += guess;
+    what += '?';
+  } else {
+    what += " (expected one of";
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      what += i == 0 ? " " : ", ";
+      what += names[i];
+    }
+    what += ')';
+  }
+  report(d, key.source(), path, what);
+}
+
+void read_table(const toml::table& table, const std::string& path,
+                const std::vector<KeySpec>& keys, Config& config, Diagnostics& d) {
+  for (const auto& [key, node] : table) {
+    const std::string key_path = join_key_path(path, key.str());
+    const KeySpec* spec = nullptr;
+    for (const KeySpec& candidate : keys) {
+      if (candidate.name == key.str()) spec = &candidate;
+    }
+    if (spec == nullptr) {
+      report_unknown(key, key_path, keys, path.empty(), d);
+      continue;
+    }
+    spec->read(node, key_path, config, d);
+  }
+}
+
+// The file layout, documented key by key in docs/configuration.md.
+std::vector<KeySpec> schema() {
+  std::vector<KeySpec> listener = {
+      string_key("bind", [](Config& c) -> std::string& { return c.listener.bind; },
+                 check_bind_address),
+      integer_key("port", kPortRange, [](Config& c) -> uint16_t& { return c.listener.port; }),
+  };
+  std::vector<KeySpec> limits = {
+      integer_key("connect_timeout_ms", kConnectTimeoutMsRange,
+                  [](Config& c) -> uint32_t& { return c.limits.connect_timeout_ms; }),
+      integer_key("max_packet_size", kMaxPacketSizeRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_packet_size; }),
+      integer_key("receive_maximum", kReceiveMaximumRange,
+                  [](Config& c) -> uint16_t& { return c.limits.receive_maximum; }),
+      integer_key("max_inflight_messages", kMaxInflightMessagesRange,
+                  [](Config& c) -> uint16_t& { return c.limits.max_inflight_messages; }),
+      integer_key("max_queued_messages", kMaxQueuedMessagesRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_queued_messages; }),
+      integer_key("max_keep_alive", kMaxKeepAliveRange,
+                  [](Config& c) -> uint16_t& { return c.limits.max_keep_alive; }),
+      integer_key("topic_alias_maximum", kTopicAliasMaximumRange,
+                  [](Config& c) -> uint16_t& { return c.limits.topic_alias_maximum; }),
+      integer_key("max_session_expiry_interval", kMaxSessionExpiryIntervalRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_session_expiry_interval; }),
+      integer_key("output_buffer_bytes", kOutputBufferBytesRange,
+                  [](Config& c) -> uint32_t& { return c.limits.output_buffer_bytes; }),
+      bool_key("retain_available", [](Config& c) -> bool& { return c.limits.retain_available; }),
+      integer_key("maximum_qos", kMaximumQosRange,
+                  [](Config& c) -> uint8_t& { return c.limits.maximum_qos; }),
+  };
+  return {
+      integer_key("threads", kThreadsRange, [](Config& c) -> unsigned& { return c.threads; }),
+      string_key("log_level", [](Config& c) -> std::string& { return c.log_level; },
+                 check_log_level),
+      table_key("listener", std::move(listener)),
+      table_key("limits", std::move(limits)),
+  };
+}
+
+}  // namespace
+
+Config parse_config(std::string_view toml_text, const std::string& source) {
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    const toml::source_position& at = e.source().begin;
+    throw ConfigError(source + ':' + std::to_string(at.line) + ':' + std::to_string(at.column) +
+                      ": syntax error: " + escaped_text(e.description()));
+  }
+  Config config;
+  config.source = source;
+  Diagnostics diagnostics(source);
+  read_table(document, "", schema(), config, diagnostics);
+  diagnostics.throw_if_any();
+  return config;
+}
+
+}  // namespace pregon::config

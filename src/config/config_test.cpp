@@ -1,0 +1,417 @@
+#include "config/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace pregon::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// The message of the ConfigError that parsing `text` throws ("" if it does not throw).
+std::string error_of(std::string_view text) {
+  try {
+    parse_config(text, "test.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigDefaults, MatchTheDocumentedValues) {
+  const Config c;
+  EXPECT_EQ(c.threads, 0u);
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.listener.bind, "127.0.0.1");
+  EXPECT_EQ(c.listener.port, 1883);
+  EXPECT_EQ(c.limits.connect_timeout_ms, 10000u);
+  EXPECT_EQ(c.limits.max_packet_size, 1048576u);
+  EXPECT_EQ(c.limits.receive_maximum, 1024);
+  EXPECT_EQ(c.limits.max_inflight_messages, 1024);
+  EXPECT_EQ(c.limits.max_queued_messages, 10000u);
+  EXPECT_EQ(c.limits.max_keep_alive, 65535);
+  EXPECT_EQ(c.limits.topic_alias_maximum, 64);
+  EXPECT_EQ(c.limits.max_session_expiry_interval, 4294967295u);
+  EXPECT_EQ(c.limits.output_buffer_bytes, 4194304u);
+  EXPECT_TRUE(c.limits.retain_available);
+  EXPECT_EQ(c.limits.maximum_qos, 2);
+  EXPECT_FALSE(c.source.has_value());
+}
+
+TEST(ParseConfig, EmptyTextGivesDefaults) {
+  const Config c = parse_config("", "empty.toml");
+  EXPECT_EQ(c.listener.port, 1883);
+  EXPECT_EQ(c.limits.max_packet_size, 1048576u);
+  EXPECT_EQ(c.source, "empty.toml");
+}
+
+TEST(ParseConfig, ReadsEveryKey) {
+  const Config c = parse_config(R"(
+threads = 3
+log_level = "debug"
+
+[listener]
+bind = "::1"
+port = 8883
+
+[limits]
+connect_timeout_ms = 2500
+max_packet_size = 65536
+receive_maximum = 20
+max_inflight_messages = 30
+max_queued_messages = 400
+max_keep_alive = 600
+topic_alias_maximum = 0
+max_session_expiry_interval = 86400
+output_buffer_bytes = 65536
+retain_available = false
+maximum_qos = 1
+)",
+                                "all.toml");
+  EXPECT_EQ(c.threads, 3u);
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.listener.bind, "::1");
+  EXPECT_EQ(c.listener.port, 8883);
+  EXPECT_EQ(c.limits.connect_timeout_ms, 2500u);
+  EXPECT_EQ(c.limits.max_packet_size, 65536u);
+  EXPECT_EQ(c.limits.receive_maximum, 20);
+  EXPECT_EQ(c.limits.max_inflight_messages, 30);
+  EXPECT_EQ(c.limits.max_queued_messages, 400u);
+  EXPECT_EQ(c.limits.max_keep_alive, 600);
+  EXPECT_EQ(c.limits.topic_alias_maximum, 0);
+  EXPECT_EQ(c.limits.max_session_expiry_interval, 86400u);
+  EXPECT_EQ(c.limits.output_buffer_bytes, 65536u);
+  EXPECT_FALSE(c.limits.retain_available);
+  EXPECT_EQ(c.limits.maximum_qos, 1);
+}
+
+TEST(ParseConfig, KeepsDefaultsForKeysNotGiven) {
+  const Config c = parse_config("[limits]\nmaximum_qos = 0\n", "t.toml");
+  EXPECT_EQ(c.limits.maximum_qos, 0);
+  EXPECT_EQ(c.limits.receive_maximum, 1024);
+  EXPECT_EQ(c.listener.port, 1883);
+}
+
+TEST(ParseConfig, AcceptsDottedKeysAndInlineTables) {
+  const Config c = parse_config("listener.port = 1884\nlimits = { maximum_qos = 1 }\n", "t.toml");
+  EXPECT_EQ(c.listener.port, 1884);
+  EXPECT_EQ(c.limits.maximum_qos, 1);
+}
+
+TEST(ParseConfig, AcceptsTheExtremesOfEachRange) {
+  const Config low = parse_config(R"(
+threads = 0
+[listener]
+port = 1
+[limits]
+connect_timeout_ms = 1
+max_packet_size = 64
+receive_maximum = 1
+max_inflight_messages = 1
+max_queued_messages = 0
+max_keep_alive = 1
+topic_alias_maximum = 0
+max_session_expiry_interval = 0
+output_buffer_bytes = 1
+maximum_qos = 0
+)",
+                                  "low.toml");
+  EXPECT_EQ(low.limits.max_packet_size, 64u);
+  EXPECT_EQ(low.limits.max_session_expiry_interval, 0u);
+  const Config high = parse_config(R"(
+threads = 1024
+[listener]
+port = 65535
+[limits]
+max_packet_size = 268435460
+receive_maximum = 65535
+max_inflight_messages = 65535
+max_queued_messages = 4294967295
+max_keep_alive = 65535
+topic_alias_maximum = 65535
+max_session_expiry_interval = 4294967295
+output_buffer_bytes = 4294967295
+maximum_qos = 2
+)",
+                                   "high.toml");
+  EXPECT_EQ(high.threads, 1024u);
+  EXPECT_EQ(high.listener.port, 65535);
+  EXPECT_EQ(high.limits.max_packet_size, 268435460u);
+  EXPECT_EQ(high.limits.max_queued_messages, 4294967295u);
+  EXPECT_EQ(high.limits.output_buffer_bytes, 4294967295u);
+}
+
+TEST(ParseConfig, AcceptsEveryLogLevel) {
+  for (std::string_view level : kLogLevels) {
+    const Config c = parse_config("log_level = \"" + std::string(level) + "\"", "t.toml");
+    EXPECT_EQ(c.log_level, level);
+  }
+}
+
+TEST(ParseConfig, AcceptsAddressesAndHostNames) {
+  for (const char* bind : {"0.0.0.0", "::", "127.0.0.1", "fe80::1", "::ffff:10.0.0.1", "localhost",
+                           "broker.example.com", "broker.example.com.", "my-host", "host1"}) {
+    const Config c = parse_config("[listener]\nbind = \"" + std::string(bind) + "\"\n", "t.toml");
+    EXPECT_EQ(c.listener.bind, bind);
+  }
+}
+
+TEST(ParseConfigErrors, SyntaxErrorHasTheParsersPosition) {
+  const std::string e = error_of("threads = 1\nlog_level = \"info\n");
+  EXPECT_THAT(e, StartsWith("test.toml:2:"));
+  EXPECT_THAT(e, HasSubstr("syntax error"));
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+}
+
+TEST(ParseConfigErrors, DuplicateKeyIsASyntaxError) {
+  EXPECT_THAT(error_of("[listener]\nport = 1\nport = 2\n"),
+              AllOf(StartsWith("test.toml:3:"), HasSubstr("syntax error")));
+}
+
+TEST(ParseConfigErrors, UnknownKeyNamesItsLineAndSuggests) {
+  EXPECT_EQ(error_of("[limits]\nmax_pakcet_size = 100\n"),
+            "test.toml:2:1: limits.max_pakcet_size: unknown key; did you mean max_packet_size?");
+}
+
+TEST(ParseConfigErrors, UnknownKeyFarFromAnyListsTheKnownOnes) {
+  EXPECT_EQ(error_of("[listener]\n  certificate = \"x\"\n"),
+            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port)");
+}
+
+TEST(ParseConfigErrors, UnknownTableIsRejected) {
+  EXPECT_EQ(error_of("[listner]\nport = 1\n"),
+            "test.toml:1:2: listner: unknown key or table; did you mean listener?");
+  EXPECT_THAT(error_of("[tls]\n"), AllOf(StartsWith("test.toml:1:2: tls: unknown key or table"),
+                                         HasSubstr("threads, log_level, listener, limits")));
+}
+
+TEST(ParseConfigErrors, UnknownRootKeyIsRejected) {
+  EXPECT_THAT(error_of("\n\nthread = 4\n"),
+              StartsWith("test.toml:3:1: thread: unknown key or table; did you mean threads?"));
+}
+
+TEST(ParseConfigErrors, NestedTableInsideAKnownTableIsRejected) {
+  EXPECT_THAT(error_of("[limits.extra]\nx = 1\n"),
+              StartsWith("test.toml:1:9: limits.extra: unknown key"));
+}
+
+TEST(ParseConfigErrors, WrongTypeNamesExpectedAndActual) {
+  EXPECT_EQ(error_of("[listener]\nport = \"1883\"\n"),
+            "test.toml:2:8: listener.port: expected an integer, got a string");
+  EXPECT_EQ(error_of("threads = 1.5\n"),
+            "test.toml:1:11: threads: expected an integer, got a floating-point number");
+  EXPECT_EQ(error_of("log_level = 3\n"),
+            "test.toml:1:13: log_level: expected a string, got an integer");
+  EXPECT_EQ(error_of("[limits]\nretain_available = 1\n"),
+            "test.toml:2:20: limits.retain_available: expected a boolean (true or false), got an "
+            "integer");
+  EXPECT_EQ(error_of("listener = 5\n"),
+            "test.toml:1:12: listener: expected a table, got an integer");
+  EXPECT_THAT(error_of("[[limits]]\n"), HasSubstr("limits: expected a table, got an array"));
+}
+
+TEST(ParseConfigErrors, OutOfRangeValuesAreRejected) {
+  struct Case {
+    const char* text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"[listener]\nport = 0", "test.toml:2:8: listener.port: 0 is out of range [1, 65535]"},
+      {"[listener]\nport = 65536",
+       "test.toml:2:8: listener.port: 65536 is out of range [1, 65535]"},
+      {"[listener]\nport = -1", "test.toml:2:8: listener.port: -1 is out of range [1, 65535]"},
+      {"threads = 1025", "test.toml:1:11: threads: 1025 is out of range [0, 1024]"},
+      {"[limits]\nreceive_maximum = 0",
+       "test.toml:2:19: limits.receive_maximum: 0 is out of range [1, 65535]"},
+      {"[limits]\nreceive_maximum = 65536",
+       "test.toml:2:19: limits.receive_maximum: 65536 is out of range [1, 65535]"},
+      {"[limits]\nmax_packet_size = 63",
+       "test.toml:2:19: limits.max_packet_size: 63 is out of range [64, 268435460]"},
+      {"[limits]\nmax_packet_size = 268435461",
+       "test.toml:2:19: limits.max_packet_size: 268435461 is out of range [64, 268435460]"},
+      {"[limits]\nmaximum_qos = 3", "test.toml:2:15: limits.maximum_qos: 3 is out of range [0, 2]"},
+      {"[limits]\nconnect_timeout_ms = 0",
+       "test.toml:2:22: limits.connect_timeout_ms: 0 is out of range [1, 3600000]"},
+      {"[limits]\nmax_inflight_messages = 0",
+       "test.toml:2:25: limits.max_inflight_messages: 0 is out of range [1, 65535]"},
+      {"[limits]\nmax_keep_alive = 0",
+       "test.toml:2:18: limits.max_keep_alive: 0 is out of range [1, 65535]"},
+      {"[limits]\ntopic_alias_maximum = 65536",
+       "test.toml:2:23: limits.topic_alias_maximum: 65536 is out of range [0, 65535]"},
+      {"[limits]\nmax_session_expiry_interval = 4294967296",
+       "test.toml:2:31: limits.max_session_expiry_interval: 4294967296 is out of range [0, "
+       "4294967295]"},
+      {"[limits]\nmax_queued_messages = -5",
+       "test.toml:2:23: limits.max_queued_messages: -5 is out of range [0, 4294967295]"},
+      {"[limits]\noutput_buffer_bytes = 0",
+       "test.toml:2:23: limits.output_buffer_bytes: 0 is out of range [1, 4294967295]"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(error_of(c.text), c.message) << c.text;
+}
+
+TEST(ParseConfigErrors, BadLogLevelListsTheAccepted) {
+  EXPECT_EQ(error_of("log_level = \"verbose\""),
+            "test.toml:1:13: log_level: \"verbose\" is not a log level (expected one of trace, "
+            "debug, info, warn, error, critical, off)");
+  EXPECT_THAT(error_of("log_level = \"INFO\""), HasSubstr("is not a log level"));
+}
+
+TEST(ParseConfigErrors, BadBindAddressesAreRejected) {
+  for (const char* bind :
+       {"", "[::1]", "1.2.3.400", "::g", "host name", "-host", "a..b", "ho_st"}) {
+    const std::string e = error_of("[listener]\nbind = \"" + std::string(bind) + "\"\n");
+    EXPECT_THAT(e, StartsWith("test.toml:2:8: listener.bind: ")) << bind;
+  }
+}
+
+TEST(ParseConfigErrors, EveryMistakeIsReportedInFileOrder) {
+  const std::string e = error_of(R"([limits]
+maximum_qos = 7
+receive_maximum = 0
+[listener]
+port = 0
+)");
+  EXPECT_EQ(e,
+            "test.toml:2:15: limits.maximum_qos: 7 is out of range [0, 2]\n"
+            "test.toml:3:19: limits.receive_maximum: 0 is out of range [1, 65535]\n"
+            "test.toml:5:8: listener.port: 0 is out of range [1, 65535]");
+}
+
+TEST(ParseConfigErrors, ManyMistakesAreCappedInTheMessage) {
+  std::string text = "[limits]\n";
+  for (int i = 0; i < 30; ++i) text += "unknown_" + std::to_string(i) + " = 1\n";
+  const std::string e = error_of(text);
+  EXPECT_THAT(e, HasSubstr("test.toml: 10 more errors not shown"));
+}
+
+TEST(ParseConfigErrors, QuotedKeysWithControlCharactersStayOnOneLine) {
+  const std::string e = error_of("\"evil\\nkey\" = 1\n");
+  EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  EXPECT_THAT(e, StartsWith("test.toml:1:1: \"evil\\nkey\": unknown key or table"));
+}
+
+TEST(LoadConfigFile, ReadsAFile) {
+  const std::string path = ::testing::TempDir() + "pregon_config_test.toml";
+  {
+    std::ofstream out(path);
+    out << "[listener]\nport = 2883\n";
+  }
+  const Config c = load_config_file(path);
+  EXPECT_EQ(c.listener.port, 2883);
+  EXPECT_EQ(c.source, path);
+  std::remove(path.c_str());
+}
+
+TEST(LoadConfigFile, NamesTheFileInErrors) {
+  const std::string path = ::testing::TempDir() + "pregon_config_test_bad.toml";
+  {
+    std::ofstream out(path);
+    out << "[listener]\nport = 0\n";
+  }
+  try {
+    load_config_file(path);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), path + ":2:8: listener.port: 0 is out of range [1, 65535]");
+  }
+  std::remove(path.c_str());
+}
+
+TEST(LoadConfigFile, MissingFileOrDirectoryIsAConfigError) {
+  EXPECT_THROW(load_config_file("/nonexistent/pregon.toml"), ConfigError);
+  try {
+    load_config_file("/nonexistent/pregon.toml");
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/nonexistent/pregon.toml: cannot open: "));
+  }
+  EXPECT_THROW(load_config_file(::testing::TempDir()), ConfigError);
+}
+
+// pregon.toml.example at the repository root documents every key at its default; this keeps it
+// parseable and in step with the defaults. Found from this file's path, two folders up.
+TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
+  std::string root = __FILE__;
+  for (int i = 0; i < 3 && root.find('/') != std::string::npos; ++i) root.erase(root.rfind('/'));
+  const std::string path = root + "/pregon.toml.example";
+  if (!std::ifstream(path)) GTEST_SKIP() << "no " << path;
+  const Config c = load_config_file(path);
+  const Config d;
+  EXPECT_EQ(c.threads, d.threads);
+  EXPECT_EQ(c.log_level, d.log_level);
+  EXPECT_EQ(c.listener.bind, d.listener.bind);
+  EXPECT_EQ(c.listener.port, d.listener.port);
+  EXPECT_EQ(c.limits.connect_timeout_ms, d.limits.connect_timeout_ms);
+  EXPECT_EQ(c.limits.max_packet_size, d.limits.max_packet_size);
+  EXPECT_EQ(c.limits.receive_maximum, d.limits.receive_maximum);
+  EXPECT_EQ(c.limits.max_inflight_messages, d.limits.max_inflight_messages);
+  EXPECT_EQ(c.limits.max_queued_messages, d.limits.max_queued_messages);
+  EXPECT_EQ(c.limits.max_keep_alive, d.limits.max_keep_alive);
+  EXPECT_EQ(c.limits.topic_alias_maximum, d.limits.topic_alias_maximum);
+  EXPECT_EQ(c.limits.max_session_expiry_interval, d.limits.max_session_expiry_interval);
+  EXPECT_EQ(c.limits.output_buffer_bytes, d.limits.output_buffer_bytes);
+  EXPECT_EQ(c.limits.retain_available, d.limits.retain_available);
+  EXPECT_EQ(c.limits.maximum_qos, d.limits.maximum_qos);
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* key : {"threads", "log_level", "bind", "port", "connect_timeout_ms",
+                          "max_packet_size", "receive_maximum", "max_inflight_messages",
+                          "max_queued_messages", "max_keep_alive", "topic_alias_maximum",
+                          "max_session_expiry_interval", "output_buffer_bytes", "retain_available",
+                          "maximum_qos"}) {
+    // Built with += rather than "\n" + std::string(...): GCC 12 -O3 warns falsely (-Wrestrict).
+    std::string line = "\n";
+    line += key;
+    line += " = ";
+    EXPECT_NE(text.find(line), std::string::npos) << key;
+  }
+}
+
+TEST(EffectiveThreads, ZeroMeansOnePerCore) {
+  Config c;
+  c.threads = 0;
+  EXPECT_GE(effective_threads(c), 1u);
+  c.threads = 7;
+  EXPECT_EQ(effective_threads(c), 7u);
+}
+
+TEST(ApplyOverrides, ReplacesOnlyWhatIsGiven) {
+  Config base = parse_config("threads = 2\n[listener]\nport = 1884\n", "t.toml");
+  Overrides o;
+  o.bind = "0.0.0.0";
+  o.log_level = "warn";
+  const Config c = apply_overrides(base, o);
+  EXPECT_EQ(c.listener.bind, "0.0.0.0");
+  EXPECT_EQ(c.log_level, "warn");
+  EXPECT_EQ(c.listener.port, 1884);
+  EXPECT_EQ(c.threads, 2u);
+  o.port = 1999;
+  o.threads = 0;
+  const Config d = apply_overrides(base, o);
+  EXPECT_EQ(d.listener.port, 1999);
+  EXPECT_EQ(d.threads, 0u);
+}
+
+TEST(ApplyOverrides, ValidatesLikeTheFile) {
+  auto error = [](const Overrides& o) -> std::string {
+    try {
+      apply_overrides(Config{}, o);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_EQ(error({.port = 0}), "--port: 0 is out of range [1, 65535]");
+  EXPECT_EQ(error({.threads = 5000}), "--threads: 5000 is out of range [0, 1024]");
+  EXPECT_THAT(error({.bind = "[::1]"}), StartsWith("--bind: "));
+  EXPECT_THAT(error({.log_level = "loud"}), StartsWith("--log-level: \"loud\" is not a log level"));
+}
+
+}  // namespace
+}  // namespace pregon::config

@@ -1,0 +1,93 @@
+#include "config/rules.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+#include "config/config.hpp"
+#include "config/diagnostics.hpp"
+
+namespace pregon::config {
+namespace {
+
+constexpr std::size_t kMaxHostNameBytes = 253;
+constexpr std::size_t kMaxLabelBytes = 63;
+
+bool is_ipv4_literal(const std::string& text) {
+  in_addr addr{};
+  return inet_pton(AF_INET, text.c_str(), &addr) == 1;
+}
+
+bool is_ipv6_literal(const std::string& text) {
+  in6_addr addr{};
+  return inet_pton(AF_INET6, text.c_str(), &addr) == 1;
+}
+
+bool is_alnum(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// RFC 1123 section 2.1: labels of letters, digits and hyphens, not starting or ending with a
+// hyphen. A single trailing dot (fully qualified form) is accepted.
+bool is_host_name(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > kMaxHostNameBytes) return false;
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    std::size_t end = name.find('.', start);
+    if (end == std::string_view::npos) end = name.size();
+    const std::string_view label = name.substr(start, end - start);
+    if (label.empty() || label.size() > kMaxLabelBytes) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label) {
+      if (!is_alnum(c) && c != '-') return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> check_range(int64_t value, Range range) {
+  if (value >= range.min && value <= range.max) return std::nullopt;
+  return std::to_string(value) + " is out of range [" + std::to_string(range.min) + ", " +
+         std::to_string(range.max) + "]";
+}
+
+std::optional<std::string> check_log_level(std::string_view level) {
+  if (std::find(std::begin(kLogLevels), std::end(kLogLevels), level) != std::end(kLogLevels)) {
+    return std::nullopt;
+  }
+  std::string what = quoted(level) + " is not a log level (expected one of";
+  for (std::string_view name : kLogLevels) {
+    what += ' ';
+    what += name;
+    if (name != kLogLevels[std::size(kLogLevels) - 1]) what += ',';
+  }
+  what += ')';
+  return what;
+}
+
+std::optional<std::string> check_bind_address(std::string_view bind) {
+  if (bind.empty()) return "must not be empty (use \"0.0.0.0\" or \"::\" for every interface)";
+  if (bind.find('\0') != std::string_view::npos) return quoted(bind) + " contains a NUL character";
+  const std::string text(bind);
+  if (is_ipv4_literal(text) || is_ipv6_literal(text)) return std::nullopt;
+  if (bind.front() == '[') return quoted(bind) + ": write an IPv6 address without brackets";
+  if (bind.find(':') != std::string_view::npos) {
+    return quoted(bind) + " is not a valid IPv6 address";
+  }
+  // RFC 1123 host names may start with a digit, but a name made only of digits and dots is a
+  // mistyped IPv4 address, not a name any resolver will find.
+  const auto digit_or_dot = [](char c) { return (c >= '0' && c <= '9') || c == '.'; };
+  if (std::all_of(bind.begin(), bind.end(), digit_or_dot)) {
+    return quoted(bind) + " is not a valid IPv4 address";
+  }
+  if (!is_host_name(bind)) {
+    return quoted(bind) + " is neither an IP address nor a valid host name";
+  }
+  return std::nullopt;
+}
+
+}  // namespace pregon::config

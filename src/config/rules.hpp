@@ -1,0 +1,52 @@
+// The value rules shared by the TOML file and the command-line overrides: the accepted range of
+// each integer setting and the checks on log_level and listener.bind. Each check returns what is
+// wrong, phrased to follow "<key path>: ", or nothing when the value is accepted.
+//
+// Internal to src/config/. Stateless; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pregon::config {
+
+struct Range {
+  int64_t min;
+  int64_t max;
+};
+
+// threads: 0 means one per core; more than 1024 event loops is a typo, not a machine.
+inline constexpr Range kThreadsRange{0, 1024};
+inline constexpr Range kPortRange{1, 65535};
+// An hour: longer waits for CONNECT only hold sockets open for peers that will never speak.
+inline constexpr Range kConnectTimeoutMsRange{1, 3'600'000};
+// The largest packet MQTT can express: Remaining Length 268,435,455 plus a 5-byte fixed header.
+// Below 64 bytes a CONNECT with a short client id and a will would already not fit.
+inline constexpr Range kMaxPacketSizeRange{64, 268'435'460};
+// MQTT 5.0 section 3.2.2.3.3: a Receive Maximum of 0 is a Protocol Error; it is a Two Byte Integer.
+inline constexpr Range kReceiveMaximumRange{1, 65535};
+inline constexpr Range kMaxInflightMessagesRange{1, 65535};
+inline constexpr Range kMaxQueuedMessagesRange{0, 4'294'967'295};
+// Server Keep Alive is a Two Byte Integer; 0 would switch keep-alive off for everyone.
+inline constexpr Range kMaxKeepAliveRange{1, 65535};
+// Topic Alias Maximum is a Two Byte Integer; 0 means the client may not use aliases.
+inline constexpr Range kTopicAliasMaximumRange{0, 65535};
+// Session Expiry Interval is a Four Byte Integer; 0xFFFFFFFF means the session does not expire.
+inline constexpr Range kMaxSessionExpiryIntervalRange{0, 4'294'967'295};
+inline constexpr Range kOutputBufferBytesRange{1, 4'294'967'295};
+inline constexpr Range kMaximumQosRange{0, 2};
+
+// "0 is out of range [1, 65535]".
+std::optional<std::string> check_range(int64_t value, Range range);
+
+// "\"verbose\" is not a log level (expected one of trace, debug, ...)".
+std::optional<std::string> check_log_level(std::string_view level);
+
+// Accepts an IPv4 or IPv6 literal, or a host name by RFC 1123 (labels of letters, digits and
+// hyphens, at most 253 bytes). Rejects an empty string, "[::1]" (brackets belong to URLs) and a
+// dotted all-digit name that is not a valid IPv4 address ("1.2.3.400").
+std::optional<std::string> check_bind_address(std::string_view bind);
+
+}  // namespace pregon::config

@@ -1,0 +1,118 @@
+#include "net/connection_set.hpp"
+
+#include <climits>
+
+#include <spdlog/spdlog.h>
+
+namespace pregon::net {
+
+ConnectionSet::ConnectionSet(EventLoop& loop, ConnectionHandler& handler, Options options, TransferFn transfer)
+    : loop_(loop),
+      handler_(handler),
+      options_(options),
+      transfer_(std::move(transfer)),
+      read_scratch_(kReadChunk),
+      iov_scratch_(IOV_MAX) {}
+
+ConnectionSet::~ConnectionSet() {
+  // Tell the handler about every connection it still knows, while all of them are still alive
+  // (on_closed may touch other links, e.g. to deliver a will), then destroy them all.
+  const TimePoint now = Clock::now();
+  for (auto& [ptr, conn] : connections_) {
+    if (conn->state_ != TcpConnection::State::kDone) {
+      conn->state_ = TcpConnection::State::kDone;
+      conn->report_closed(now);
+    }
+  }
+  connections_.clear();
+}
+
+TcpConnection* ConnectionSet::adopt(UniqueFd fd, std::string peer, std::span<const uint8_t> initial) {
+  if (shutting_down_) return nullptr;  // `fd` closes here
+  auto owned = std::make_unique<TcpConnection>(*this, std::move(fd), std::move(peer));
+  TcpConnection* c = owned.get();
+  if (auto r = c->start(); !r) {
+    spdlog::error("{}: cannot watch the socket: {}", c->peer(), r.error().message());
+    return nullptr;
+  }
+  connections_.emplace(c, std::move(owned));
+  c->opened();
+  handler_.on_open(*c, loop_.now());
+  if (!initial.empty() && c->is_open()) c->deliver(initial);
+  return c->state_ == TcpConnection::State::kDone ? nullptr : c;
+}
+
+void ConnectionSet::begin_shutdown(std::function<void()> on_drained) {
+  const TimePoint now = loop_.now();
+  shutting_down_ = true;
+  shutdown_deadline_ = now + options_.close_timeout;
+  on_drained_ = std::move(on_drained);
+  handler_.shutdown(now);
+  for (auto& [ptr, conn] : connections_) {
+    conn->close();
+    conn->cap_deadline(shutdown_deadline_);
+  }
+}
+
+TimePoint ConnectionSet::close_deadline(TimePoint now) const {
+  return std::min(now + options_.close_timeout, shutdown_deadline_);
+}
+
+TimePoint ConnectionSet::linger_deadline(TimePoint now) const {
+  return std::min(now + options_.linger_timeout, shutdown_deadline_);
+}
+
+void ConnectionSet::mark_dirty(TcpConnection& c) { dirty_.push_back(&c); }
+
+void ConnectionSet::retire(TcpConnection& c) { retired_.push_back(&c); }
+
+void ConnectionSet::move_connection(int target, MovedConnection m) {
+  if (!transfer_) {
+    spdlog::error("{}: cannot move the connection to loop {}: no transfer route", m.peer, target);
+    return;  // m.fd closes here
+  }
+  transfer_(static_cast<unsigned>(target), std::move(m));
+}
+
+void ConnectionSet::on_tick(TimePoint now) {
+  handler_.tick(now);
+  if (closing_count_ == 0) return;
+  // Only while some connection is closing: check deadlines, and recount so the scan stops when
+  // the last one is gone.
+  size_t still_closing = 0;
+  for (auto& [ptr, conn] : connections_) {
+    if (!conn->closing()) continue;
+    if (now >= conn->deadline()) {
+      conn->force_close();
+    } else {
+      ++still_closing;
+    }
+  }
+  closing_count_ = still_closing;
+}
+
+void ConnectionSet::settle(TimePoint now) {
+  // Servicing may make more connections dirty (on_closed delivering a will to a local subscriber,
+  // say): repeat until quiet. Each pass handles a swapped-out batch so the list can grow meanwhile.
+  while (!dirty_.empty()) {
+    servicing_.swap(dirty_);
+    for (TcpConnection* c : servicing_) c->service(now);
+    servicing_.clear();
+  }
+  // Only now is no list pointing at the retired connections.
+  for (TcpConnection* c : retired_) connections_.erase(c);
+  retired_.clear();
+}
+
+void ConnectionSet::on_iteration_end(TimePoint now) {
+  settle(now);
+  handler_.end_of_iteration();
+  settle(now);
+  if (shutting_down_ && connections_.empty() && on_drained_) {
+    auto done = std::move(on_drained_);
+    on_drained_ = nullptr;
+    done();
+  }
+}
+
+}  // namespace pregon::net

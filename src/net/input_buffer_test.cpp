@@ -1,0 +1,37 @@
+#include "net/input_buffer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace pregon::net {
+namespace {
+
+std::span<const uint8_t> view(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+std::string text(std::span<const uint8_t> s) { return {s.begin(), s.end()}; }
+
+TEST(InputBuffer, KeepsTheUnconsumedTailAcrossAppends) {
+  InputBuffer b;
+  b.append(view("abcdef"));
+  b.consume(4);
+  EXPECT_EQ(text(b.data()), "ef");
+  b.append(view("gh"));  // compacts: the dead prefix is over half
+  EXPECT_EQ(text(b.data()), "efgh");
+  b.consume(4);
+  EXPECT_TRUE(b.empty());
+}
+
+TEST(InputBuffer, ShrinksOnlyWhenIdleAndLarge) {
+  InputBuffer b;
+  b.append(view(std::string(200000, 'a')));
+  b.shrink_if_idle(1000);
+  EXPECT_EQ(b.size(), 200000u);
+  b.consume(200000);
+  b.shrink_if_idle(1000);
+  EXPECT_TRUE(b.empty());
+}
+
+}  // namespace
+}  // namespace pregon::net

@@ -1,0 +1,134 @@
+#include "net/listener.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "net/socket_options.hpp"
+
+namespace pregon::net {
+
+namespace {
+
+[[noreturn]] void fail_listen(const Endpoint& e, const char* what, int error) {
+  throw std::runtime_error("cannot listen on " + to_string(e) + ": " + what + ": " + std::strerror(error));
+}
+
+}  // namespace
+
+Endpoint choose_listen_endpoint(const std::string& host, uint16_t port) {
+  const std::vector<Endpoint> candidates = resolve_bind_address(host, port);
+  std::string reasons;
+  for (Endpoint e : candidates) {
+    // The probe binds without SO_REUSEPORT: that fails if any socket is bound to the port, including
+    // another broker's SO_REUSEPORT listeners, which our own listeners would otherwise join quietly.
+    UniqueFd probe(::socket(e.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+    int one = 1;
+    if (probe) setsockopt(probe.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (!probe || ::bind(probe.get(), reinterpret_cast<const sockaddr*>(&e.addr), e.len) != 0) {
+      if (!reasons.empty()) reasons += "; ";
+      reasons += to_string(e) + ": " + std::strerror(errno);
+      continue;
+    }
+    if (e.port() == 0) {
+      sockaddr_storage bound{};
+      socklen_t len = sizeof bound;
+      if (getsockname(probe.get(), reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
+        Endpoint actual;
+        actual.addr = bound;
+        actual.len = len;
+        e.set_port(actual.port());
+      }
+    }
+    return e;  // the probe closes here; nothing listened on it, so the port is free again at once
+  }
+  throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + reasons);
+}
+
+Listener::Listener(const Endpoint& endpoint)
+    : fd_(::socket(endpoint.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)),
+      endpoint_(endpoint),
+      reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+  if (!fd_) fail_listen(endpoint, "socket", errno);
+  if (int e = apply_listener_options(fd_.get())) fail_listen(endpoint, "setsockopt", e);
+  if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&endpoint.addr), endpoint.len) != 0) {
+    fail_listen(endpoint, "bind", errno);
+  }
+  if (::listen(fd_.get(), SOMAXCONN) != 0) fail_listen(endpoint, "listen", errno);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  if (getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
+    endpoint_.addr = bound;
+    endpoint_.len = len;
+  }
+}
+
+Listener::~Listener() { stop(); }
+
+void Listener::start(EventLoop& loop, AcceptFn on_accept) {
+  on_accept_ = std::move(on_accept);
+  if (auto r = loop.add(fd_.get(), EPOLLIN, this); !r) {
+    throw std::runtime_error("cannot listen on " + to_string(endpoint_) + ": " + r.error().message());
+  }
+  loop_ = &loop;
+}
+
+void Listener::stop() {
+  if (loop_ != nullptr && fd_) loop_->remove(fd_.get());
+  loop_ = nullptr;
+  fd_.reset();
+}
+
+void Listener::on_io(uint32_t) {
+  while (fd_) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    UniqueFd fd(::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) {
+      switch (errno) {
+        case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+        case EWOULDBLOCK:
+#endif
+          return;
+        case EINTR:
+        case ECONNABORTED:  // the peer gave up while queued
+        case EPROTO:
+        case EPERM:         // refused by a firewall rule
+          continue;
+        case EMFILE:
+        case ENFILE:
+          shed_one();
+          return;
+        default:  // ENOBUFS, ENOMEM: try again in the next iteration
+          spdlog::error("accept on {}: {}", to_string(endpoint_), std::strerror(errno));
+          return;
+      }
+    }
+    if (int e = apply_socket_options(fd.get())) {
+      spdlog::debug("setsockopt on an accepted socket: {}", std::strerror(e));
+    }
+    on_accept_(std::move(fd), to_string(reinterpret_cast<const sockaddr*>(&peer), len));
+  }
+}
+
+void Listener::shed_one() {
+  const TimePoint now = loop_ != nullptr ? loop_->now() : Clock::now();
+  if (now - last_full_warning_ >= std::chrono::seconds(10)) {
+    last_full_warning_ = now;
+    spdlog::warn("descriptor limit reached: refusing new connections on {}", to_string(endpoint_));
+  }
+  if (!reserve_) return;
+  reserve_.reset();
+  UniqueFd dropped(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  dropped.reset();
+  reserve_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+}  // namespace pregon::net

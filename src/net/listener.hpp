@@ -1,0 +1,58 @@
+// Listener: one listening TCP socket, registered with one loop. Every loop opens its own socket on
+// the same address with SO_REUSEPORT, so the kernel spreads incoming connections across loops
+// without a shared accept lock or a hand-off thread.
+//
+// Ownership: owns its socket. Thread-safety: constructed on any thread; start(), stop() and the
+// accepting happen on the loop's thread (start() may also run before the loop does).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "net/endpoint.hpp"
+#include "net/event_loop.hpp"
+#include "net/unique_fd.hpp"
+
+namespace pregon::net {
+
+// Start-up: resolves `host` and picks the first address whose `port` is free, checking that no
+// other socket, even one with SO_REUSEPORT, holds it; a port of 0 becomes the port the kernel
+// chose. Throws std::runtime_error "cannot listen on <host>:<port>: <reason>".
+Endpoint choose_listen_endpoint(const std::string& host, uint16_t port);
+
+class Listener final : private IoHandler {
+ public:
+  // Called for each accepted socket: non-blocking, close-on-exec, socket options applied.
+  using AcceptFn = std::function<void(UniqueFd fd, std::string peer)>;
+
+  // Start-up: opens, binds and listens on `endpoint`. Throws std::runtime_error on failure.
+  explicit Listener(const Endpoint& endpoint);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // The bound address (with the actual port).
+  const Endpoint& endpoint() const { return endpoint_; }
+  uint16_t port() const { return endpoint_.port(); }
+
+  // Registers with `loop`; throws std::runtime_error when the loop refuses (start-up).
+  void start(EventLoop& loop, AcceptFn on_accept);
+  // No more accepting: leaves the loop and closes the socket.
+  void stop();
+
+ private:
+  void on_io(uint32_t events) override;
+  void shed_one();
+
+  UniqueFd fd_;
+  Endpoint endpoint_;
+  EventLoop* loop_ = nullptr;
+  AcceptFn on_accept_;
+  // Held in reserve for when the descriptor table is full: closing it frees one slot to accept and
+  // drop a connection, instead of leaving it pending and spinning on a level-triggered listener.
+  UniqueFd reserve_;
+  TimePoint last_full_warning_{};
+};
+
+}  // namespace pregon::net

@@ -1,0 +1,203 @@
+#include "net/server.hpp"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "broker/broker_state.hpp"
+#include "broker/shard.hpp"
+#include "broker/shard_router.hpp"
+#include "net/connection_handler.hpp"
+#include "net/connection_set.hpp"
+#include "net/event_loop.hpp"
+#include "net/listener.hpp"
+#include "net/stop_signals.hpp"
+#include "net/tcp_connection.hpp"
+
+namespace pregon::net {
+
+namespace {
+
+// Upper bound on the whole shutdown; each loop already cuts its connections after close_timeout.
+constexpr std::chrono::seconds kShutdownLimit{5};
+
+// The thin adapter between a loop's connections and its Shard: the connection's handler state is
+// the shard's Client.
+class ShardHandler final : public ConnectionHandler {
+ public:
+  explicit ShardHandler(broker::Shard& shard) : shard_(shard) {}
+
+  void on_open(TcpConnection& c, TimePoint now) override { c.set_handler_state(shard_.open(c, now)); }
+  broker::InputResult on_input(TcpConnection& c, std::span<const uint8_t> data, TimePoint now) override {
+    return shard_.on_input(client(c), data, now);
+  }
+  void on_closed(TcpConnection& c, TimePoint now) override {
+    shard_.on_closed(client(c), now);
+    c.set_handler_state(nullptr);
+  }
+  void on_output_drained(TcpConnection& c, TimePoint now) override { shard_.on_output_drained(client(c), now); }
+  void tick(TimePoint now) override { shard_.tick(now); }
+  void end_of_iteration() override { shard_.end_of_iteration(); }
+  void shutdown(TimePoint now) override { shard_.shutdown(now); }
+
+ private:
+  static broker::Client& client(TcpConnection& c) { return *static_cast<broker::Client*>(c.handler_state()); }
+
+  broker::Shard& shard_;
+};
+
+}  // namespace
+
+class Server::Router final : public broker::ShardRouter {
+ public:
+  explicit Router(std::vector<std::unique_ptr<Worker>>& workers) : workers_(workers) {}
+  unsigned shard_count() const override { return static_cast<unsigned>(workers_.size()); }
+  void post(unsigned shard, std::function<void(broker::Shard&)> task) override;
+
+ private:
+  std::vector<std::unique_ptr<Worker>>& workers_;
+};
+
+struct Server::Worker {
+  Worker(unsigned index, broker::BrokerState& state, broker::ShardRouter& router,
+         ConnectionSet::Options options, TransferFn transfer, const Endpoint& endpoint)
+      : shard(index, state, router),
+        handler(shard),
+        connections(std::make_unique<ConnectionSet>(loop, handler, options, std::move(transfer))),
+        listener(std::make_unique<Listener>(endpoint)) {}
+
+  // Destroyed in reverse: connections report to the shard before it goes; the loop goes last.
+  EventLoop loop;
+  broker::Shard shard;
+  ShardHandler handler;
+  std::unique_ptr<ConnectionSet> connections;
+  std::unique_ptr<Listener> listener;
+  std::thread thread;
+};
+
+void Server::Router::post(unsigned shard, std::function<void(broker::Shard&)> task) {
+  Worker& w = *workers_.at(shard);
+  w.loop.post([task = std::move(task), &w] { task(w.shard); });
+}
+
+Server::Server(config::Config config)
+    : state_(std::make_unique<broker::BrokerState>(std::move(config))),
+      router_(std::make_unique<Router>(workers_)),
+      stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
+  const config::Config& c = state_->config();
+  endpoint_ = choose_listen_endpoint(c.listener.bind, c.listener.port);
+
+  ConnectionSet::Options options;
+  options.max_input_bytes = size_t{c.limits.max_packet_size} + ConnectionSet::kReadChunk;
+
+  const unsigned n = config::effective_threads(c);
+  workers_.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    auto transfer = [this](unsigned target, MovedConnection m) {
+      if (target >= workers_.size()) {
+        spdlog::error("{}: cannot move the connection to loop {}: there are {}", m.peer, target, workers_.size());
+        return;
+      }
+      // std::function needs a copyable closure; the descriptor travels in a shared holder that
+      // closes it if the task is dropped unrun (the target loop already stopped).
+      auto moved = std::make_shared<MovedConnection>(std::move(m));
+      Worker* w = workers_[target].get();
+      w->loop.post([w, moved] { w->connections->adopt(std::move(moved->fd), std::move(moved->peer), moved->unconsumed); });
+    };
+    workers_.push_back(std::make_unique<Worker>(i, *state_, *router_, options, std::move(transfer), endpoint_));
+    Worker* w = workers_.back().get();
+    w->listener->start(w->loop, [w](UniqueFd fd, std::string peer) {
+      w->connections->adopt(std::move(fd), std::move(peer));
+    });
+  }
+}
+
+Server::~Server() {
+  // Threads are joined by run(). Report every connection to its shard while all shards and loops
+  // exist (a shard may post to another while closing), then tear the rest down.
+  for (auto& w : workers_) w->listener.reset();
+  for (auto& w : workers_) w->connections.reset();
+  workers_.clear();
+}
+
+void Server::request_stop() noexcept {
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
+}
+
+void Server::run(const StopSignals* signals) {
+  if (ran_) throw std::logic_error("Server::run called twice");
+  ran_ = true;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    Worker* w = workers_[i].get();
+    w->thread = std::thread([w] { w->loop.run(*w->connections); });
+    const std::string name = "pregon-loop" + std::to_string(i);
+    pthread_setname_np(w->thread.native_handle(), name.substr(0, 15).c_str());
+  }
+  spdlog::info("listening on {} ({} thread{})", to_string(endpoint_), workers_.size(),
+               workers_.size() == 1 ? "" : "s");
+  wait_for_stop(signals);
+  shut_down();
+}
+
+void Server::wait_for_stop(const StopSignals* signals) {
+  pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signals != nullptr ? signals->fd() : -1, POLLIN, 0}};
+  for (;;) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("poll: {}", std::strerror(errno));
+      return;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      uint64_t count;
+      [[maybe_unused]] ssize_t n = ::read(stop_fd_.get(), &count, sizeof count);
+      spdlog::info("stopping");
+      return;
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      if (const int sig = signals->take(); sig != 0) {
+        spdlog::info("stopping on {}", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
+        return;
+      }
+    }
+  }
+}
+
+void Server::shut_down() {
+  std::mutex mutex;  // guards `drained`, counted up by the loop threads
+  std::condition_variable cv;
+  size_t drained = 0;
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    worker->loop.post([worker, &mutex, &cv, &drained] {
+      worker->listener->stop();
+      worker->connections->begin_shutdown([&mutex, &cv, &drained] {
+        std::lock_guard lock(mutex);
+        ++drained;
+        cv.notify_all();
+      });
+    });
+  }
+  {
+    std::unique_lock lock(mutex);
+    // Loops keep running until all are drained: a closing shard may still post to another.
+    if (!cv.wait_for(lock, kShutdownLimit, [&] { return drained == workers_.size(); })) {
+      spdlog::warn("shutdown: {} of {} loops drained in time", drained, workers_.size());
+    }
+  }
+  for (auto& w : workers_) w->loop.stop();
+  for (auto& w : workers_) w->thread.join();
+}
+
+}  // namespace pregon::net

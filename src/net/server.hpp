@@ -1,0 +1,70 @@
+// Server: the running broker. Owns the BrokerState, one event loop per thread and, on each loop,
+// a broker::Shard, a listening socket (SO_REUSEPORT, the same port on every loop) and the
+// connections accepted there. Shards reach each other through a ShardRouter that posts to the
+// target loop's task queue; connections move between loops the same way.
+//
+// Stopping: request_stop() (async-signal-safe), or a signal from StopSignals when one is passed to
+// run(). The app's main() would read:
+//     net::StopSignals signals;      // first: blocks SIGINT/SIGTERM before any thread exists
+//     net::Server server(config);    // binds; throws on a busy port or a bad address
+//     server.run(&signals);          // returns after SIGINT/SIGTERM, everything closed and joined Then every loop stops accepting, calls Shard::shutdown, flushes and closes its
+// connections (at most about 2 s), and once all loops are drained they stop and are joined.
+//
+// Ownership: owns everything it creates; nothing outlives it. Thread-safety: construct, run() and
+// destroy on one thread; request_stop() from any thread or a signal handler; port() any time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+#include "net/endpoint.hpp"
+#include "net/unique_fd.hpp"
+
+namespace pregon::broker {
+class BrokerState;
+}
+
+namespace pregon::net {
+
+class StopSignals;
+
+class Server {
+ public:
+  // Start-up: creates the shards and loops and binds every listener, so a busy port or a bad
+  // address fails here, with std::runtime_error "cannot listen on <address>: <reason>".
+  explicit Server(config::Config config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The port the listeners are bound to; the one the kernel chose when the config says 0.
+  uint16_t port() const { return endpoint_.port(); }
+  const Endpoint& endpoint() const { return endpoint_; }
+  unsigned thread_count() const { return static_cast<unsigned>(workers_.size()); }
+
+  // Starts the loop threads and blocks until request_stop() or one of `signals`, then shuts down
+  // and joins the threads. Call once.
+  void run(const StopSignals* signals = nullptr);
+
+  // Async-signal-safe (one write to an eventfd); any thread; before run() it makes run() return
+  // right after starting.
+  void request_stop() noexcept;
+
+ private:
+  struct Worker;
+  class Router;
+
+  void wait_for_stop(const StopSignals* signals);
+  void shut_down();
+
+  std::unique_ptr<broker::BrokerState> state_;
+  std::unique_ptr<Router> router_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Endpoint endpoint_;
+  UniqueFd stop_fd_;  // eventfd written by request_stop()
+  bool ran_ = false;
+};
+
+}  // namespace pregon::net

@@ -1,0 +1,244 @@
+#include "net/tcp_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "net/connection_set.hpp"
+
+namespace pregon::net {
+
+namespace {
+
+// Reads per readiness event before yielding to other connections; epoll is level-triggered, so
+// whatever is left is reported again in the next iteration.
+constexpr int kMaxReadsPerEvent = 4;
+
+}  // namespace
+
+TcpConnection::TcpConnection(ConnectionSet& owner, UniqueFd fd, std::string peer)
+    : owner_(owner), fd_(std::move(fd)), peer_(std::move(peer)) {}
+
+TcpConnection::~TcpConnection() {
+  if (fd_) owner_.loop().remove(fd_.get());
+}
+
+base::Expected<void, SysError> TcpConnection::start() {
+  return owner_.loop().add(fd_.get(), EPOLLIN, this);
+}
+
+void TcpConnection::mark_dirty() {
+  if (dirty_ || state_ == State::kDone) return;
+  dirty_ = true;
+  owner_.mark_dirty(*this);
+}
+
+// --- ClientLink -------------------------------------------------------------------------------
+
+void TcpConnection::send(std::span<const uint8_t> bytes) {
+  if (state_ != State::kOpen) return;  // after close(): nothing more is written
+  output_.append(bytes);
+  if (output_.size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
+  mark_dirty();
+}
+
+void TcpConnection::send_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
+                                 uint16_t packet_id) {
+  if (state_ != State::kOpen) return;
+  output_.append_publish(std::move(p), first_byte, packet_id);
+  if (output_.size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
+  mark_dirty();
+}
+
+void TcpConnection::close() {
+  if (state_ != State::kOpen) return;
+  state_ = State::kClosing;
+  deadline_ = owner_.close_deadline(owner_.loop().now());
+  ++owner_.closing_count_;
+  input_.clear();
+  mark_dirty();
+}
+
+// --- reading ----------------------------------------------------------------------------------
+
+void TcpConnection::on_io(uint32_t events) {
+  if (state_ == State::kDone) return;
+  if ((events & EPOLLOUT) != 0 && want_write_) flush();
+  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) read_some();
+}
+
+void TcpConnection::read_some() {
+  for (int i = 0; i < kMaxReadsPerEvent && !failed_; ++i) {
+    std::span<uint8_t> buf = owner_.read_scratch();
+    const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+    if (n > 0) {
+      // Once closing, input is read only to be discarded.
+      if (state_ == State::kOpen) deliver(buf.first(static_cast<size_t>(n)));
+      if (state_ == State::kDone) return;  // moved to another loop
+      if (static_cast<size_t>(n) < buf.size()) return;
+      continue;
+    }
+    if (n == 0) {
+      fail(0);
+      return;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    fail(errno);
+    return;
+  }
+}
+
+void TcpConnection::deliver(std::span<const uint8_t> data) {
+  std::span<const uint8_t> in = data;
+  if (!input_.empty()) {
+    input_.append(data);
+    in = input_.data();
+  }
+  const broker::InputResult r = owner_.handler_.on_input(*this, in, owner_.loop().now());
+  const size_t consumed = std::min(r.consumed, in.size());
+  if (r.transfer_to >= 0) {
+    move_to(r.transfer_to, in.subspan(consumed));
+    return;
+  }
+  if (state_ != State::kOpen) {  // closed from inside on_input
+    input_.clear();
+    return;
+  }
+  if (input_.empty()) {
+    input_.append(in.subspan(consumed));  // `in` is the shared scratch: keep a copy of the rest
+  } else {
+    input_.consume(consumed);
+  }
+  if (input_.size() > owner_.options_.max_input_bytes) {
+    spdlog::warn("{}: {} bytes of input not consumed, closing", peer_, input_.size());
+    fail(EMSGSIZE);
+    return;
+  }
+  input_.shrink_if_idle(ConnectionSet::kReadChunk);
+}
+
+void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
+  spdlog::debug("{}: moving to loop {} with {} unconsumed bytes", peer_, target, unconsumed.size());
+  MovedConnection m;
+  m.unconsumed.assign(unconsumed.begin(), unconsumed.end());
+  m.peer = peer_;
+  owner_.loop().remove(fd_.get());
+  m.fd = std::move(fd_);
+  if (!output_.empty()) {
+    // The broker forgets the client before moving it, so nothing should be queued.
+    spdlog::warn("{}: {} queued bytes dropped when moving the connection", peer_, output_.size());
+    output_.clear();
+  }
+  moved_ = true;
+  state_ = State::kDone;
+  owner_.retire(*this);
+  owner_.move_connection(target, std::move(m));
+}
+
+// --- writing ----------------------------------------------------------------------------------
+
+void TcpConnection::flush() {
+  std::span<iovec> iov = owner_.iov_scratch();
+  while (!output_.empty()) {
+    const size_t count = output_.gather(iov);
+    size_t total = 0;
+    for (size_t i = 0; i < count; ++i) total += iov[i].iov_len;
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    // sendmsg rather than writev for MSG_NOSIGNAL: a peer that reset must not raise SIGPIPE.
+    const ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        set_write_interest(true);
+        return;
+      }
+      fail(errno);
+      return;
+    }
+    output_.consume(static_cast<size_t>(n));
+    if (static_cast<size_t>(n) < total) {  // the socket buffer is full: wait for EPOLLOUT
+      set_write_interest(true);
+      return;
+    }
+  }
+  if (want_write_) {
+    set_write_interest(false);
+    drained_pending_ = true;
+    mark_dirty();
+  }
+}
+
+void TcpConnection::set_write_interest(bool on) {
+  if (want_write_ == on || failed_) return;
+  want_write_ = on;
+  if (auto r = owner_.loop().modify(fd_.get(), EPOLLIN | (on ? EPOLLOUT : 0u), this); !r) {
+    spdlog::error("{}: {}", peer_, r.error().message());
+    fail(r.error().code);
+  }
+}
+
+// --- closing ----------------------------------------------------------------------------------
+
+void TcpConnection::fail(int error) {
+  if (failed_ || state_ == State::kDone) return;
+  failed_ = true;
+  if (error != 0 && error != ECONNRESET && error != EPIPE) {
+    spdlog::debug("{}: socket error: {}", peer_, std::strerror(error));
+  }
+  mark_dirty();
+}
+
+void TcpConnection::force_close() {
+  if (state_ == State::kLingering) {
+    state_ = State::kDone;
+    owner_.retire(*this);
+    return;
+  }
+  fail(0);
+}
+
+void TcpConnection::report_closed(TimePoint now) {
+  if (reported_ || moved_ || !opened_) return;
+  reported_ = true;
+  owner_.handler_.on_closed(*this, now);
+}
+
+void TcpConnection::service(TimePoint now) {
+  dirty_ = false;
+  if (state_ == State::kDone) return;
+  if (failed_) {
+    const bool was_lingering = state_ == State::kLingering;
+    state_ = State::kDone;  // first: the handler may call back into this link while told
+    owner_.retire(*this);
+    if (!was_lingering) report_closed(now);
+    return;
+  }
+  if (state_ == State::kOpen && drained_pending_) {
+    drained_pending_ = false;
+    owner_.handler_.on_output_drained(*this, now);
+  }
+  if ((state_ == State::kOpen || state_ == State::kClosing) && !want_write_ && !output_.empty()) {
+    flush();
+    if (failed_) {
+      service(now);
+      return;
+    }
+  }
+  if (state_ == State::kClosing && output_.empty()) {
+    // Everything is with the kernel: send our FIN, tell the handler, and keep reading until the
+    // peer's FIN so that the kernel does not answer unread input with a reset.
+    ::shutdown(fd_.get(), SHUT_WR);
+    state_ = State::kLingering;
+    deadline_ = owner_.linger_deadline(now);
+    report_closed(now);
+  }
+}
+
+}  // namespace pregon::net

@@ -1,0 +1,100 @@
+// TcpConnection: one client socket on one loop; the broker sees it as a broker::ClientLink.
+// Reads in 64 KiB chunks into the loop's scratch buffer and hands every unconsumed byte to the
+// handler; keeps only the leftover (a partial packet). Output is queued (copies and shared PUBLISH
+// references) and written once per loop iteration with one gathering sendmsg, or at once when the
+// queue grows large. EPOLLOUT is requested only after a write would block and dropped when the queue
+// drains, so a message costs no epoll_ctl.
+//
+// Life cycle: open → (close() → flushing → write side shut, handler told → lingering until the peer
+// closes or the deadline) → destroyed at the end of an iteration by its ConnectionSet. The peer
+// closing or an error skips straight to "handler told". Lingering reads and discards, so that
+// unread input does not make the kernel reset the connection and lose the last packets we sent.
+//
+// Ownership: owned by its ConnectionSet; owns its socket (unless moved to another loop).
+// Thread-safety: none; used only on its loop's thread.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "broker/client_link.hpp"
+#include "net/event_loop.hpp"
+#include "net/input_buffer.hpp"
+#include "net/output_queue.hpp"
+#include "net/unique_fd.hpp"
+
+namespace pregon::net {
+
+class ConnectionSet;
+
+class TcpConnection final : public broker::ClientLink, private IoHandler {
+ public:
+  TcpConnection(ConnectionSet& owner, UniqueFd fd, std::string peer);
+  ~TcpConnection() override;
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  // broker::ClientLink
+  void send(std::span<const uint8_t> bytes) override;
+  void send_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
+                    uint16_t packet_id) override;
+  size_t queued_bytes() const override { return output_.size(); }
+  void close() override;
+  const std::string& peer() const override { return peer_; }
+
+  // Opaque to the net layer: the handler's per-connection object (the shard's Client).
+  void* handler_state() const { return handler_state_; }
+  void set_handler_state(void* s) { handler_state_ = s; }
+
+  int fd() const { return fd_.get(); }
+  bool is_open() const { return state_ == State::kOpen; }
+
+ private:
+  friend class ConnectionSet;
+
+  enum class State {
+    kOpen,       // reading and writing
+    kClosing,    // close() called: flushing; input discarded
+    kLingering,  // flushed, write side shut, handler told; waiting for the peer's FIN
+    kDone,       // to be destroyed at the end of the iteration
+  };
+
+  // For ConnectionSet.
+  base::Expected<void, SysError> start();  // registers with the loop
+  void opened() { opened_ = true; }
+  void deliver(std::span<const uint8_t> data);
+  void service(TimePoint now);  // end-of-iteration work: flush, finish closing, report
+  void force_close();           // deadline passed: stop waiting for the socket
+  bool closing() const { return state_ == State::kClosing || state_ == State::kLingering; }
+  TimePoint deadline() const { return deadline_; }
+  void cap_deadline(TimePoint t) {
+    if (t < deadline_) deadline_ = t;
+  }
+
+  void on_io(uint32_t events) override;
+  void read_some();
+  void flush();
+  void set_write_interest(bool on);
+  void fail(int error);  // error 0: the peer closed
+  void move_to(int target, std::span<const uint8_t> unconsumed);
+  void report_closed(TimePoint now);
+  void mark_dirty();
+
+  ConnectionSet& owner_;
+  UniqueFd fd_;
+  const std::string peer_;
+  InputBuffer input_;
+  OutputQueue output_;
+  void* handler_state_ = nullptr;
+  TimePoint deadline_ = TimePoint::max();
+  State state_ = State::kOpen;
+  bool opened_ = false;           // the handler knows this connection
+  bool reported_ = false;         // on_closed called
+  bool moved_ = false;            // handed to another loop; the handler forgot it
+  bool failed_ = false;           // peer closed or socket error: report and destroy
+  bool want_write_ = false;       // EPOLLOUT requested: a write would block
+  bool drained_pending_ = false;  // on_output_drained to be called
+  bool dirty_ = false;            // in the owner's list for end-of-iteration service
+};
+
+}  // namespace pregon::net

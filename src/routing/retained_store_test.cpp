@@ -1,0 +1,214 @@
+#include "routing/retained_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "routing/topic.hpp"
+
+namespace pregon::routing {
+namespace {
+
+using Store = RetainedStore<std::string>;
+using Topics = std::vector<std::string>;
+
+Topics matching(const Store& store, std::string_view filter) {
+  Topics out;
+  store.match(filter, [&](std::string_view topic, const std::string& value) {
+    EXPECT_EQ(value, "v:" + std::string(topic));  // each value names its own topic
+    out.emplace_back(topic);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void put(Store& store, std::string_view topic) { store.set(topic, "v:" + std::string(topic)); }
+
+TEST(RetainedStore, SetReplacesFindAndErase) {
+  Store store;
+  EXPECT_EQ(store.find("a/b"), nullptr);
+  store.set("a/b", "one");
+  store.set("a/b", "two");
+  EXPECT_EQ(store.size(), 1u);
+  ASSERT_NE(store.find("a/b"), nullptr);
+  EXPECT_EQ(*store.find("a/b"), "two");
+  EXPECT_EQ(store.find("a"), nullptr);  // an interior node holds no message
+  EXPECT_EQ(store.find("a/b/c"), nullptr);
+  EXPECT_FALSE(store.erase("a"));
+  EXPECT_TRUE(store.erase("a/b"));
+  EXPECT_FALSE(store.erase("a/b"));
+  EXPECT_EQ(store.find("a/b"), nullptr);
+  EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(RetainedStore, EraseKeepsAncestorsWithMessagesAndPrunesTheRest) {
+  Store store;
+  put(store, "a");
+  put(store, "a/b/c/d");
+  put(store, "a/x");
+  EXPECT_EQ(store.node_count(), 5u);  // a, b, c, d, x
+  EXPECT_TRUE(store.erase("a/b/c/d"));
+  EXPECT_EQ(store.node_count(), 2u);  // a, x
+  EXPECT_TRUE(store.erase("a"));
+  EXPECT_EQ(store.node_count(), 2u);  // a stays as the parent of x
+  EXPECT_EQ(matching(store, "#"), Topics({"a/x"}));
+  EXPECT_TRUE(store.erase("a/x"));
+  EXPECT_EQ(store.node_count(), 0u);
+  EXPECT_TRUE(matching(store, "#").empty());
+}
+
+TEST(RetainedStore, MatchFollowsTheFilter) {
+  Store store;
+  for (const char* t : {"sport/tennis/player1", "sport/tennis/player1/ranking",
+                        "sport/tennis/player2", "sport/football", "sport", "news", "/finance",
+                        "sport/"}) {
+    put(store, t);
+  }
+  EXPECT_EQ(matching(store, "sport/tennis/player1"), Topics({"sport/tennis/player1"}));
+  EXPECT_EQ(matching(store, "sport/tennis/+"),
+            Topics({"sport/tennis/player1", "sport/tennis/player2"}));
+  EXPECT_EQ(matching(store, "sport/+"), Topics({"sport/", "sport/football"}));
+  EXPECT_EQ(matching(store, "+"), Topics({"news", "sport"}));
+  EXPECT_EQ(matching(store, "+/+"), Topics({"/finance", "sport/", "sport/football"}));
+  EXPECT_EQ(matching(store, "/+"), Topics({"/finance"}));
+  EXPECT_EQ(matching(store, "+/tennis/#"),
+            Topics({"sport/tennis/player1", "sport/tennis/player1/ranking",
+                    "sport/tennis/player2"}));
+  EXPECT_EQ(matching(store, "nothing/+"), Topics({}));
+  EXPECT_EQ(matching(store, "#").size(), 8u);
+}
+
+TEST(RetainedStore, MQTT_4_7_1_2_MultiLevelWildcardMatchesParentLevel) {
+  Store store;
+  put(store, "sport");
+  put(store, "sport/tennis");
+  put(store, "sport/tennis/player1");
+  put(store, "sports");
+  EXPECT_EQ(matching(store, "sport/#"),
+            Topics({"sport", "sport/tennis", "sport/tennis/player1"}));
+  EXPECT_EQ(matching(store, "sport/tennis/player1/#"), Topics({"sport/tennis/player1"}));
+}
+
+TEST(RetainedStore, MQTT_4_7_2_1_DollarTopicsNotMatchedByLeadingWildcard) {
+  Store store;
+  put(store, "$SYS/broker/uptime");
+  put(store, "$SYS");
+  put(store, "a/$b");
+  put(store, "a");
+  EXPECT_EQ(matching(store, "#"), Topics({"a", "a/$b"}));
+  EXPECT_EQ(matching(store, "+"), Topics({"a"}));
+  EXPECT_EQ(matching(store, "+/broker/uptime"), Topics({}));
+  EXPECT_EQ(matching(store, "$SYS/#"), Topics({"$SYS", "$SYS/broker/uptime"}));
+  EXPECT_EQ(matching(store, "$SYS/+/uptime"), Topics({"$SYS/broker/uptime"}));
+  EXPECT_EQ(matching(store, "a/+"), Topics({"a/$b"}));
+}
+
+TEST(RetainedStore, MQTT_4_7_3_4_LevelsComparedWithoutNormalisation) {
+  Store store;
+  put(store, "Caf\xC3\xA9");
+  EXPECT_EQ(matching(store, "caf\xC3\xA9"), Topics({}));
+  EXPECT_EQ(matching(store, "Cafe\xCC\x81"), Topics({}));
+  EXPECT_EQ(store.find("Caf\xC3\xA9")->size(), 7u);
+}
+
+TEST(RetainedStore, EmptyLevelsArePartOfTheTopic) {
+  Store store;
+  put(store, "/");
+  put(store, "a//b");
+  put(store, "a/");
+  EXPECT_EQ(matching(store, "+/+"), Topics({"/", "a/"}));
+  EXPECT_EQ(matching(store, "a/+/b"), Topics({"a//b"}));
+  EXPECT_EQ(matching(store, "#"), Topics({"/", "a/", "a//b"}));
+}
+
+TEST(RetainedStore, ForEachVisitsEverythingIncludingDollarTopics) {
+  Store store;
+  put(store, "$SYS/x");
+  put(store, "a/b");
+  put(store, "a");
+  Topics seen;
+  store.for_each([&](std::string_view topic, const std::string&) { seen.emplace_back(topic); });
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, Topics({"$SYS/x", "a", "a/b"}));
+}
+
+TEST(RetainedStore, VeryDeepTopicsNeedNoRecursion) {
+  std::string topic = "a";
+  while (topic.size() + 2 <= kMaxTopicLength) topic += "/a";
+  {
+    Store store;
+    put(store, topic);
+    EXPECT_EQ(matching(store, "#"), Topics({topic}));
+    EXPECT_EQ(matching(store, "a/#"), Topics({topic}));
+    std::string wild = topic;
+    wild.back() = '+';
+    EXPECT_EQ(matching(store, wild), Topics({topic}));
+  }  // destruction of the deep chain
+  Store store;
+  put(store, topic);
+  EXPECT_TRUE(store.erase(topic));
+  EXPECT_EQ(store.node_count(), 0u);
+}
+
+TEST(RetainedStore, MovedFromStoreIsEmptyAndUsable) {
+  Store a;
+  put(a, "x");
+  Store b(std::move(a));
+  EXPECT_EQ(matching(b, "x"), Topics({"x"}));
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): documented state
+  put(a, "y");
+  b = std::move(a);
+  EXPECT_EQ(matching(b, "#"), Topics({"y"}));
+}
+
+TEST(RetainedStore, RandomizedAgreesWithTopicMatches) {
+  std::mt19937 rng(99);
+  const std::vector<std::string> words{"a", "b", "$c", "", "dd"};
+  const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  Store store;
+  std::map<std::string, std::string> live;
+  for (int i = 0; i < 600; ++i) {
+    std::string t;
+    const std::size_t depth = 1 + pick(4);
+    for (std::size_t l = 0; l < depth; ++l) t += (l ? "/" : "") + words[pick(words.size())];
+    if (t.empty()) continue;
+    if (pick(4) == 0) {
+      EXPECT_EQ(store.erase(t), live.erase(t) == 1);
+    } else {
+      put(store, t);
+      live[t] = "v:" + t;
+    }
+  }
+  ASSERT_EQ(store.size(), live.size());
+  for (int i = 0; i < 1000; ++i) {
+    std::string f;
+    const std::size_t depth = 1 + pick(4);
+    for (std::size_t l = 0; l < depth; ++l) {
+      if (l) f += "/";
+      const std::size_t r = pick(10);
+      if (r < 2) {
+        f += "+";
+      } else if (r < 3) {
+        f += "#";
+        break;
+      } else {
+        f += words[pick(words.size())];
+      }
+    }
+    if (f.empty()) continue;
+    ASSERT_TRUE(valid_topic_filter(f)) << f;
+    Topics want;
+    for (const auto& [topic, value] : live) {
+      if (topic_matches(f, topic)) want.push_back(topic);
+    }
+    ASSERT_EQ(matching(store, f), want) << "filter " << f;
+  }
+}
+
+}  // namespace
+}  // namespace pregon::routing

@@ -1,0 +1,77 @@
+"""Keep-alive and PINGREQ (3.1 and 3.1.1). These are time-driven: keep-alive 1 s, and the tests
+wait for the broker's close (1.5 s) instead of sleeping."""
+import time
+
+import pytest
+
+from support import mqtt_raw as raw
+from support.broker_check import assert_broker_alive
+from support.mqtt_raw import RawClient
+from support.paho_client import PahoClient
+
+from .common import BOTH_VERSIONS, cid
+
+
+@BOTH_VERSIONS
+def test_MQTT_3_12_4_1_pingreq_answered(broker, version):
+    """Every PINGREQ gets a PINGRESP (an empty packet)."""
+    c, _ = RawClient.connected(broker, cid(), version=version)
+    for _ in range(3):
+        p = c.ping()
+        assert p.flags == 0 and p.body == b""
+    c.send(raw.pingreq() * 3)
+    assert [c.recv().type for _ in range(3)] == [raw.PINGRESP] * 3
+    c.disconnect()
+
+
+@pytest.mark.mosquitto_xfail("checks keep-alive only every 5 s: a silent 1 s keep-alive client is "
+                            "closed after about 5.5 s, not 1.5 s")
+@BOTH_VERSIONS
+def test_MQTT_3_1_2_24_silent_client_disconnected_and_will_sent(broker, version):
+    """A client with keep-alive 1 s that sends nothing is disconnected (after 1.5 s) as if the
+    network failed: its will is published. Also MQTT-3.1.2-8."""
+    w = PahoClient(broker, cid("w"), protocol=version)
+    w.subscribe("ka/will", 1)
+    c, _ = RawClient.connected(broker, cid("silent"), version=version, keepalive=1,
+                               will=dict(topic="ka/will", payload=b"timed out", qos=1))
+    assert c.wait_closed(timeout=5)
+    m = w.wait_message(timeout=3)
+    assert (m.topic, m.payload) == ("ka/will", b"timed out")
+    w.disconnect()
+    assert_broker_alive(broker)
+
+
+def test_MQTT_3_1_2_24_activity_keeps_connection(broker):
+    """A client that pings within its 1 s keep-alive stays connected past several intervals."""
+    c, _ = RawClient.connected(broker, cid(), keepalive=1)
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        c.ping()
+        time.sleep(0.4)  # time-driven: stay inside the 1 s keep-alive
+    c.ping()
+    c.disconnect()
+
+
+def test_MQTT_3_1_2_24_any_packet_counts_as_activity(broker):
+    """Control packets other than PINGREQ (here QoS 1 PUBLISHes) also reset the keep-alive timer."""
+    c, _ = RawClient.connected(broker, cid(), keepalive=1)
+    end = time.monotonic() + 2.5
+    i = 1
+    while time.monotonic() < end:
+        c.publish_qos1("ka/busy", b"x", packet_id=i)
+        i += 1
+        time.sleep(0.4)  # time-driven: stay inside the 1 s keep-alive
+    c.ping()
+    c.disconnect()
+
+
+@pytest.mark.pregon_only("mosquitto refuses a 3.1.1 keep-alive above max_keepalive with CONNACK 2; "
+                         "pregon accepts it and applies its limit")
+def test_max_keep_alive_limit_applies_to_v311(make_broker):
+    """limits.max_keep_alive caps a 3.1.1 client's keep-alive (3.1.1 cannot tell the client): a
+    silent client asking for 60 s is dropped after 1.5 x the 1 s limit."""
+    b = make_broker(limits={"max_keep_alive": 1})
+    c, ack = RawClient.connected(b, cid(), keepalive=60)
+    assert ack.return_code == 0
+    assert c.wait_closed(timeout=5)
+    assert_broker_alive(b)
