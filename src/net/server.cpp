@@ -60,12 +60,15 @@ class ShardHandler final : public ConnectionHandler {
 
 class Server::Router final : public broker::ShardRouter {
  public:
-  explicit Router(std::vector<std::unique_ptr<Worker>>& workers) : workers_(workers) {}
-  unsigned shard_count() const override { return static_cast<unsigned>(workers_.size()); }
+  // `count` is fixed up front: shards are built one by one and each sizes its per-shard state
+  // from it, so it must not follow workers_ while they are being created.
+  Router(std::vector<std::unique_ptr<Worker>>& workers, unsigned count) : workers_(workers), count_(count) {}
+  unsigned shard_count() const override { return count_; }
   void post(unsigned shard, std::function<void(broker::Shard&)> task) override;
 
  private:
   std::vector<std::unique_ptr<Worker>>& workers_;
+  unsigned count_;
 };
 
 struct Server::Worker {
@@ -92,7 +95,7 @@ void Server::Router::post(unsigned shard, std::function<void(broker::Shard&)> ta
 
 Server::Server(config::Config config)
     : state_(std::make_unique<broker::BrokerState>(std::move(config))),
-      router_(std::make_unique<Router>(workers_)),
+      router_(std::make_unique<Router>(workers_, state_->shard_count())),
       stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   const config::Config& c = state_->config();
