@@ -71,6 +71,11 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, const protocol::Fram
       refuse_connect(c, ReasonCode::TopicNameInvalid, "invalid will topic");
       return false;
     }
+    const auto& response_topic = p.will->properties.response_topic;
+    if (response_topic && !routing::valid_topic_name(*response_topic)) {
+      refuse_connect(c, ReasonCode::ProtocolError, "will response topic is not a topic name");
+      return false;
+    }
     if (static_cast<uint8_t>(p.will->qos) > limits.maximum_qos) {
       refuse_connect(c, ReasonCode::QoSNotSupported, "will QoS above the maximum");  // [MQTT-3.2.2-12]
       return false;
@@ -99,7 +104,13 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, const protocol::Fram
 
   uint16_t keep_alive = p.keep_alive;
   bool server_keep_alive = false;
-  if (v5 && limits.max_keep_alive < 65535 && (keep_alive == 0 || keep_alive > limits.max_keep_alive)) {
+  if (limits.max_keep_alive < 65535 && (keep_alive == 0 || keep_alive > limits.max_keep_alive)) {
+    if (!v5) {
+      // 3.1/3.1.1 cannot be told a shorter keep-alive; cutting it silently would drop a client
+      // that pings on its own schedule, so it is refused instead (as mosquitto does).
+      refuse_connect(c, ReasonCode::ClientIdentifierNotValid, "keep-alive above limits.max_keep_alive");
+      return false;
+    }
     keep_alive = limits.max_keep_alive;  // [MQTT-3.2.2-21] told to the client as Server Keep Alive
     server_keep_alive = true;
   }

@@ -157,7 +157,9 @@ void ShardImpl::pump(Session& s, TimePoint now) {
 
 bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now) {
   const auto& m = *d.message;
-  if (m.expired(now)) return false;  // [MQTT-3.3.2-5]
+  // [MQTT-3.3.2-5] an expired message is not sent; one already sent is completed regardless
+  // [MQTT-4.3.3-7].
+  if (!dup && m.expired(now)) return false;
   const bool v5 = c.is_v5();
   if (v5 && c.maximum_packet_size != std::numeric_limits<uint32_t>::max() &&
       m.encoded_size(c.version, d.qos, d.subscription_ids, 0, true, now) > c.maximum_packet_size) {

@@ -44,6 +44,14 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     close_client(c, ReasonCode::TopicNameInvalid, "invalid topic name");  // [MQTT-3.3.2-2]
     return;
   }
+  if (!p.properties.subscription_identifiers.empty()) {
+    close_client(c, ReasonCode::ProtocolError, "subscription identifier in a client PUBLISH");  // [MQTT-3.3.4-6]
+    return;
+  }
+  if (p.properties.response_topic && !routing::valid_topic_name(*p.properties.response_topic)) {
+    close_client(c, ReasonCode::ProtocolError, "response topic is not a topic name");  // [MQTT-3.3.2-14]
+    return;
+  }
   if (static_cast<uint8_t>(p.qos) > config.limits.maximum_qos) {
     close_client(c, ReasonCode::QoSNotSupported, "QoS above the maximum");  // [MQTT-3.2.2-11]
     return;

@@ -14,12 +14,16 @@ namespace {
 // intervals, and cheap with many connections.
 constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
 
-// The first version byte of a CONNECT, when the frame is long enough to hold it.
-std::optional<uint8_t> connect_level(const protocol::Frame& f) {
+// The protocol name and level of a CONNECT that failed to decode, when the frame holds them.
+struct ConnectHeader {
+  std::string_view name;
+  uint8_t level;
+};
+std::optional<ConnectHeader> connect_header(const protocol::Frame& f) {
   if (f.body.size() < 2) return std::nullopt;
   size_t name_len = (size_t(f.body[0]) << 8) | f.body[1];
   if (f.body.size() < 3 + name_len) return std::nullopt;
-  return f.body[2 + name_len];
+  return ConnectHeader{{reinterpret_cast<const char*>(f.body.data() + 2), name_len}, f.body[2 + name_len]};
 }
 }  // namespace
 
@@ -99,12 +103,15 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
   if (!decoded) {
     const auto& err = decoded.error();
     if (c.state == Client::State::AwaitConnect) {
-      auto level = connect_level(f);
-      if (err.code == ReasonCode::UnsupportedProtocolVersion) {
-        // [MQTT-3.1.2-2] answer in the oldest format the client can read, then close.
-        c.version = level == 5 ? protocol::ProtocolVersion::V5 : protocol::ProtocolVersion::V311;
+      const auto header = connect_header(f);
+      const bool v5 = header && header->level == 5;
+      const bool known_name = header && (header->name == "MQTT" || header->name == "MQIsdp");
+      if (err.code == ReasonCode::UnsupportedProtocolVersion || (header && !known_name)) {
+        // [MQTT-3.1.2-1/2] an unknown protocol name or level: say so in a format the client can
+        // read (3.1.1 return code 0x01, or 5.0 reason 0x84), then close.
+        c.version = v5 ? protocol::ProtocolVersion::V5 : protocol::ProtocolVersion::V311;
         refuse_connect(c, ReasonCode::UnsupportedProtocolVersion, err.what);
-      } else if (level == 5) {
+      } else if (v5) {
         c.version = protocol::ProtocolVersion::V5;
         refuse_connect(c, err.code, err.what);
       } else {
@@ -145,8 +152,9 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
         } else if constexpr (std::is_same_v<P, protocol::Disconnect>) {
           on_disconnect(c, p, now);
         } else if constexpr (std::is_same_v<P, protocol::Auth>) {
-          // No authentication method exists yet, so no AUTH exchange can be valid.
-          close_client(c, ReasonCode::BadAuthenticationMethod, "AUTH without an authentication method");
+          // [MQTT-4.12.0-1] no authentication method was agreed in CONNECT (pregon accepts
+          // none yet: a CONNECT with one gets CONNACK 0x8C), so any AUTH is a protocol error.
+          close_client(c, ReasonCode::ProtocolError, "AUTH without an authentication method");
         } else {
           close_client(c, ReasonCode::ProtocolError, "packet type not sent by clients");
         }

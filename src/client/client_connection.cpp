@@ -1,5 +1,6 @@
 #include "client/client_connection.hpp"
 
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,8 +12,6 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "protocol/codec.hpp"
 
@@ -33,9 +32,7 @@ base::Unexpected<ClientError> fail(ClientError::Kind kind, std::string message,
   return base::unexpected(error(kind, std::move(message), reason));
 }
 
-protocol::Binary bytes_of(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+protocol::Binary bytes_of(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 std::string string_of(protocol::Binary b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
@@ -53,9 +50,9 @@ std::string_view connect_return_code_text(protocol::ConnectReturnCode rc) {
 }
 
 std::string_view packet_name(PacketType t) {
-  static constexpr std::string_view kNames[] = {"RESERVED", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC",
-                                                "PUBREL",   "PUBCOMP", "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE",
-                                                "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
+  static constexpr std::string_view kNames[] = {
+      "RESERVED",  "CONNECT", "CONNACK",     "PUBLISH",  "PUBACK",  "PUBREC",   "PUBREL",     "PUBCOMP",
+      "SUBSCRIBE", "SUBACK",  "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH"};
   return kNames[static_cast<unsigned>(t) & 0x0F];
 }
 
@@ -267,11 +264,14 @@ ClientResult<void> ClientConnection::handle(const protocol::Packet& packet) {
   if (const auto* connack = std::get_if<ConnAck>(&packet)) {
     if (connack_received_) return fail(ClientError::Kind::Protocol, "Second CONNACK from the broker");
     connack_received_ = true;
-    debug(fmt::format("Client {} received CONNACK ({})", client_id_, static_cast<int>(connack->reason)));
+    const int code =
+        is_v5(version_) ? static_cast<int>(connack->reason) : static_cast<int>(to_connect_return_code(connack->reason));
+    debug(fmt::format("Client {} received CONNACK ({})", client_id_, code));
     if (is_error(connack->reason)) {
       // 3.1/3.1.1 return codes arrive as their 5.0 equivalents; report them in their own terms.
-      std::string text = is_v5(version_) ? std::string(reason_name(connack->reason))
-                                         : std::string(connect_return_code_text(to_connect_return_code(connack->reason)));
+      std::string text = is_v5(version_)
+                             ? std::string(reason_name(connack->reason))
+                             : std::string(connect_return_code_text(to_connect_return_code(connack->reason)));
       if (connack->properties.reason_string) text += fmt::format(" ({})", *connack->properties.reason_string);
       connack_error_ = error(ClientError::Kind::Refused, "Connection error: " + text, connack->reason);
       return {};
@@ -301,11 +301,16 @@ ClientResult<void> ClientConnection::handle(const protocol::Packet& packet) {
     responses_.push_back(std::move(r));
     return ClientResult<void>{};
   };
-  if (const auto* p = std::get_if<PubAck>(&packet)) return respond(PacketType::PubAck, p->packet_id, {p->reason}, p->properties);
-  if (const auto* p = std::get_if<PubRec>(&packet)) return respond(PacketType::PubRec, p->packet_id, {p->reason}, p->properties);
-  if (const auto* p = std::get_if<PubComp>(&packet)) return respond(PacketType::PubComp, p->packet_id, {p->reason}, p->properties);
-  if (const auto* p = std::get_if<SubAck>(&packet)) return respond(PacketType::SubAck, p->packet_id, p->reasons, p->properties);
-  if (const auto* p = std::get_if<UnsubAck>(&packet)) return respond(PacketType::UnsubAck, p->packet_id, p->reasons, p->properties);
+  if (const auto* p = std::get_if<PubAck>(&packet))
+    return respond(PacketType::PubAck, p->packet_id, {p->reason}, p->properties);
+  if (const auto* p = std::get_if<PubRec>(&packet))
+    return respond(PacketType::PubRec, p->packet_id, {p->reason}, p->properties);
+  if (const auto* p = std::get_if<PubComp>(&packet))
+    return respond(PacketType::PubComp, p->packet_id, {p->reason}, p->properties);
+  if (const auto* p = std::get_if<SubAck>(&packet))
+    return respond(PacketType::SubAck, p->packet_id, p->reasons, p->properties);
+  if (const auto* p = std::get_if<UnsubAck>(&packet))
+    return respond(PacketType::UnsubAck, p->packet_id, p->reasons, p->properties);
   if (const auto* p = std::get_if<PubRel>(&packet)) {
     debug(fmt::format("Client {} received PUBREL (Mid: {})", client_id_, p->packet_id));
     PubComp comp;
@@ -335,9 +340,7 @@ ClientResult<void> ClientConnection::handle_publish(const protocol::Publish& pub
                     describe_publish(publish.dup, publish.qos, publish.retain, publish.packet_id, publish.topic,
                                      publish.payload.size())));
   switch (publish.qos) {
-    case QoS::AtMostOnce:
-      inbox_.push_back(copy_message(publish));
-      return {};
+    case QoS::AtMostOnce: inbox_.push_back(copy_message(publish)); return {};
     case QoS::AtLeastOnce: {
       inbox_.push_back(copy_message(publish));
       protocol::PubAck ack;
@@ -372,7 +375,8 @@ ClientResult<ClientConnection::Response> ClientConnection::await_response(Packet
 namespace {
 
 std::string rejection(std::string_view what, const std::vector<ReasonCode>& reasons, const std::string& reason_string) {
-  std::string text = fmt::format("{} rejected: {}", what, protocol::reason_name(reasons.empty() ? ReasonCode::UnspecifiedError : reasons.front()));
+  std::string text = fmt::format(
+      "{} rejected: {}", what, protocol::reason_name(reasons.empty() ? ReasonCode::UnspecifiedError : reasons.front()));
   if (!reason_string.empty()) text += fmt::format(" ({})", reason_string);
   return text;
 }
@@ -416,7 +420,8 @@ ClientResult<void> ClientConnection::publish(const OutgoingMessage& message) {
     auto ack = await_response(PacketType::PubAck, p.packet_id);
     if (!ack) return base::unexpected(ack.error());
     if (!ack->reasons.empty() && protocol::is_error(ack->reasons.front())) {
-      return fail(ClientError::Kind::Rejected, rejection("Publish", ack->reasons, ack->reason_string), ack->reasons.front());
+      return fail(ClientError::Kind::Rejected, rejection("Publish", ack->reasons, ack->reason_string),
+                  ack->reasons.front());
     }
     return {};
   }
@@ -424,7 +429,8 @@ ClientResult<void> ClientConnection::publish(const OutgoingMessage& message) {
   if (!rec) return base::unexpected(rec.error());
   if (!rec->reasons.empty() && protocol::is_error(rec->reasons.front())) {
     // A PUBREC failure ends the flow; no PUBREL follows (5.0 section 4.3.3).
-    return fail(ClientError::Kind::Rejected, rejection("Publish", rec->reasons, rec->reason_string), rec->reasons.front());
+    return fail(ClientError::Kind::Rejected, rejection("Publish", rec->reasons, rec->reason_string),
+                rec->reasons.front());
   }
   protocol::PubRel rel;
   rel.packet_id = p.packet_id;
@@ -432,7 +438,8 @@ ClientResult<void> ClientConnection::publish(const OutgoingMessage& message) {
   auto comp = await_response(PacketType::PubComp, p.packet_id);
   if (!comp) return base::unexpected(comp.error());
   if (!comp->reasons.empty() && protocol::is_error(comp->reasons.front())) {
-    return fail(ClientError::Kind::Rejected, rejection("Publish", comp->reasons, comp->reason_string), comp->reasons.front());
+    return fail(ClientError::Kind::Rejected, rejection("Publish", comp->reasons, comp->reason_string),
+                comp->reasons.front());
   }
   return {};
 }

@@ -118,7 +118,7 @@ struct SubscriptionRequest {
 // What the server said in its CONNACK, for the tools' debug output and decisions.
 struct SessionInfo {
   bool session_present = false;
-  std::string client_id;  // ours, or the one the server assigned (5.0)
+  std::string client_id;    // ours, or the one the server assigned (5.0)
   uint16_t keep_alive = 0;  // the effective one (Server Keep Alive wins) [MQTT-3.2.2-21]
   protocol::QoS maximum_qos = protocol::QoS::ExactlyOnce;
   bool retain_available = true;

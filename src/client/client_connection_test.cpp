@@ -2,13 +2,12 @@
 // refusals that the integration tests cannot provoke from a well-behaved broker.
 #include "client/client_connection.hpp"
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "protocol/codec.hpp"
 
@@ -113,7 +112,7 @@ TEST(ClientConnection, IncomingQoS2IsDeliveredOnceAndReleased) {
     p.payload = payload;
     s.send(p, v);
     s.received.push_back(s.read_type());  // PUBREC
-    p.dup = true;  // re-sent before PUBREL: must not be delivered again
+    p.dup = true;                         // re-sent before PUBREL: must not be delivered again
     s.send(p, v);
     s.received.push_back(s.read_type());  // PUBREC
     PubRel rel;
@@ -121,7 +120,7 @@ TEST(ClientConnection, IncomingQoS2IsDeliveredOnceAndReleased) {
     s.send(rel, v);
     s.received.push_back(s.read_type());  // PUBCOMP
     s.received.push_back(s.read_type());  // DISCONNECT
-    s.close();  // as a broker does after DISCONNECT; the client waits for it
+    s.close();                            // as a broker does after DISCONNECT; the client waits for it
   });
   auto conn = ClientConnection::open(request_for(server, v), {});
   ASSERT_TRUE(conn) << conn.error().message;

@@ -1,12 +1,11 @@
 #include "client/common_options.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <random>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 namespace pregon::client {
 namespace {
@@ -43,19 +42,21 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_option("-p,--port", o.port, "Broker port (default 1883)");
   app.add_option("-i,--id", o.client_id, "Client identifier (default: generated)");
   app.add_option("-I,--id-prefix", o.id_prefix, "Client identifier prefix; the process id is appended");
-  app.add_option_function<std::string>("-u,--username", [&o](const std::string& v) { o.username = v; },
-                                       "User name");
-  app.add_option_function<std::string>("-P,--pw", [&o](const std::string& v) { o.password = v; }, "Password");
+  app.add_option_function<std::string>(
+      "-u,--username", [&o](const std::string& v) { o.username = v; }, "User name");
+  app.add_option_function<std::string>(
+      "-P,--pw", [&o](const std::string& v) { o.password = v; }, "Password");
   app.add_option("-V,--protocol-version", o.version_text, "MQTT version: 31, 311 or 5 (default 311)");
   app.add_option("-q,--qos", o.qos, "Quality of service: 0, 1 or 2 (default 0)");
   app.add_option("-k,--keepalive", o.keep_alive, "Keep-alive in seconds, 0 to disable (default 60)");
   app.add_flag("-c,--disable-clean-session", o.disable_clean_session,
                "Keep the session on the broker after disconnecting (needs -i)");
-  app.add_option_function<std::string>("-x,--session-expiry", [&o](const std::string& v) { o.session_expiry_text = v; },
-                                       "MQTT 5.0 Session Expiry Interval in seconds; -1 for never");
+  app.add_option_function<std::string>(
+      "-x,--session-expiry", [&o](const std::string& v) { o.session_expiry_text = v; },
+      "MQTT 5.0 Session Expiry Interval in seconds; -1 for never");
   app.add_option("--will-topic", o.will_topic, "Topic of the will message");
-  app.add_option_function<std::string>("--will-payload", [&o](const std::string& v) { o.will_payload = v; },
-                                       "Payload of the will message");
+  app.add_option_function<std::string>(
+      "--will-payload", [&o](const std::string& v) { o.will_payload = v; }, "Payload of the will message");
   app.add_option("--will-qos", o.will_qos, "QoS of the will message (default 0)");
   app.add_flag("--will-retain", o.will_retain, "Make the will message retained");
   app.add_option("--user-property", o.user_properties, "MQTT 5.0 user property NAME VALUE (repeatable)")
@@ -118,8 +119,10 @@ base::Expected<CommonSettings, std::string> validate_common(const CommonOptions&
       return invalid("--will-payload, --will-qos and --will-retain need --will-topic");
     }
   } else {
-    if (o.will_qos < 0 || o.will_qos > 2) return invalid(fmt::format("Invalid will QoS {} (use 0, 1 or 2)", o.will_qos));
-    c.will = WillRequest{o.will_topic, o.will_payload.value_or(""), static_cast<protocol::QoS>(o.will_qos), o.will_retain};
+    if (o.will_qos < 0 || o.will_qos > 2)
+      return invalid(fmt::format("Invalid will QoS {} (use 0, 1 or 2)", o.will_qos));
+    c.will =
+        WillRequest{o.will_topic, o.will_payload.value_or(""), static_cast<protocol::QoS>(o.will_qos), o.will_retain};
   }
 
   if (o.password && !o.username && !v5) {

@@ -29,14 +29,14 @@ inline constexpr uint32_t kSessionNeverExpires = 0xFFFF'FFFF;
 struct CommonOptions {
   std::string host = "localhost";
   int port = 1883;
-  std::string client_id;   // -i; empty: generated (see make_client_id)
-  std::string id_prefix;   // -I
+  std::string client_id;  // -i; empty: generated (see make_client_id)
+  std::string id_prefix;  // -I
   std::optional<std::string> username;
   std::optional<std::string> password;
   std::string version_text = "311";
   int qos = 0;
   int keep_alive = 60;
-  bool disable_clean_session = false;       // -c
+  bool disable_clean_session = false;              // -c
   std::optional<std::string> session_expiry_text;  // -x: seconds, or -1/"∞" for never
   std::string will_topic;
   std::optional<std::string> will_payload;

@@ -1,8 +1,8 @@
 #include "client/message_format.hpp"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace pregon::client {
 namespace {
@@ -20,7 +20,8 @@ std::tm local_time(std::chrono::system_clock::time_point t) {
 
 long nanoseconds_of(std::chrono::system_clock::time_point t) {
   auto since = t.time_since_epoch();
-  return static_cast<long>((std::chrono::duration_cast<std::chrono::nanoseconds>(since) % std::chrono::seconds(1)).count());
+  return static_cast<long>(
+      (std::chrono::duration_cast<std::chrono::nanoseconds>(since) % std::chrono::seconds(1)).count());
 }
 
 std::string strftime_of(const char* pattern, std::chrono::system_clock::time_point t) {
@@ -42,12 +43,24 @@ bool append_parameter(std::string& out, char p, const ReceivedMessage& m, std::c
     case 'm': out += fmt::format("{}", m.packet_id); return true;
     case 'x': append_hex(out, m.payload, false); return true;
     case 'X': append_hex(out, m.payload, true); return true;
-    case 'A': if (m.topic_alias) out += fmt::format("{}", *m.topic_alias); return true;
-    case 'C': if (m.content_type) out += *m.content_type; return true;
-    case 'D': if (m.correlation_data) out += *m.correlation_data; return true;
-    case 'E': if (m.message_expiry_interval) out += fmt::format("{}", *m.message_expiry_interval); return true;
-    case 'F': if (m.payload_format_indicator) out += fmt::format("{}", *m.payload_format_indicator); return true;
-    case 'R': if (m.response_topic) out += *m.response_topic; return true;
+    case 'A':
+      if (m.topic_alias) out += fmt::format("{}", *m.topic_alias);
+      return true;
+    case 'C':
+      if (m.content_type) out += *m.content_type;
+      return true;
+    case 'D':
+      if (m.correlation_data) out += *m.correlation_data;
+      return true;
+    case 'E':
+      if (m.message_expiry_interval) out += fmt::format("{}", *m.message_expiry_interval);
+      return true;
+    case 'F':
+      if (m.payload_format_indicator) out += fmt::format("{}", *m.payload_format_indicator);
+      return true;
+    case 'R':
+      if (m.response_topic) out += *m.response_topic;
+      return true;
     case 'S':
       for (size_t i = 0; i < m.subscription_identifiers.size(); ++i) {
         out += fmt::format("{}{}", i ? "," : "", m.subscription_identifiers[i]);
@@ -59,9 +72,7 @@ bool append_parameter(std::string& out, char p, const ReceivedMessage& m, std::c
       }
       return true;
     case 'I': out += strftime_of("%Y-%m-%dT%H:%M:%S%z", at); return true;
-    case 'U':
-      out += fmt::format("{}.{:09}", std::chrono::system_clock::to_time_t(at), nanoseconds_of(at));
-      return true;
+    case 'U': out += fmt::format("{}.{:09}", std::chrono::system_clock::to_time_t(at), nanoseconds_of(at)); return true;
     default: return false;
   }
 }

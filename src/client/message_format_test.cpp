@@ -5,8 +5,8 @@
 namespace pregon::client {
 namespace {
 
-const auto kAt = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)) +
-                 std::chrono::nanoseconds(123'456'789);
+const auto kAt =
+    std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)) + std::chrono::nanoseconds(123'456'789);
 
 ReceivedMessage sample() {
   ReceivedMessage m;

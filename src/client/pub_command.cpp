@@ -1,5 +1,6 @@
 #include "client/pub_command.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "client/client_connection.hpp"
 #include "client/pub_options.hpp"
@@ -89,7 +88,8 @@ ClientResult<void> publish_repeated(ClientConnection& conn, const OutgoingMessag
   for (int i = 0; i < s.repeat; ++i) {
     if (i > 0 && s.repeat_delay > 0) {
       // Wait while serving the connection; a message here would be unexpected and is ignored.
-      auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.repeat_delay));
+      auto until =
+          Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s.repeat_delay));
       for (;;) {
         auto event = conn.wait_event(until);
         if (!event) return base::unexpected(event.error());

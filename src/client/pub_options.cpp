@@ -1,7 +1,8 @@
 #include "client/pub_options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "routing/topic.hpp"
 
@@ -35,24 +36,24 @@ ParseResult<PubSettings> parse_pub_options(const std::vector<std::string>& args)
   std::optional<int64_t> message_expiry;
 
   app.add_option("-t,--topic", topic, "Topic to publish to")->required();
-  app.add_option_function<std::string>("-m,--message", [&](const std::string& v) { message = v; },
-                                       "Send this message");
-  app.add_option_function<std::string>("-f,--file", [&](const std::string& v) { file = v; },
-                                       "Send the contents of this file as one message");
+  app.add_option_function<std::string>(
+      "-m,--message", [&](const std::string& v) { message = v; }, "Send this message");
+  app.add_option_function<std::string>(
+      "-f,--file", [&](const std::string& v) { file = v; }, "Send the contents of this file as one message");
   app.add_flag("-l,--stdin-line", lines, "Send each line read from stdin as a message");
   app.add_flag("-s,--stdin-file", whole_stdin, "Send all of stdin as one message");
   app.add_flag("-n,--null-message", null_message, "Send an empty (zero-length) message");
   app.add_flag("-r,--retain", retain, "Ask the broker to retain the message");
   app.add_option("--repeat", repeat, "Send the message this many times (not with -l)");
   app.add_option("--repeat-delay", repeat_delay, "Seconds to wait between repeats (fractions allowed)");
-  app.add_option_function<std::string>("-e,--response-topic", [&](const std::string& v) { response_topic = v; },
-                                       "MQTT 5.0 Response Topic");
-  app.add_option_function<std::string>("--correlation-data", [&](const std::string& v) { correlation_data = v; },
-                                       "MQTT 5.0 Correlation Data");
-  app.add_option_function<std::string>("--content-type", [&](const std::string& v) { content_type = v; },
-                                       "MQTT 5.0 Content Type");
-  app.add_option_function<int64_t>("--message-expiry", [&](int64_t v) { message_expiry = v; },
-                                   "MQTT 5.0 Message Expiry Interval in seconds");
+  app.add_option_function<std::string>(
+      "-e,--response-topic", [&](const std::string& v) { response_topic = v; }, "MQTT 5.0 Response Topic");
+  app.add_option_function<std::string>(
+      "--correlation-data", [&](const std::string& v) { correlation_data = v; }, "MQTT 5.0 Correlation Data");
+  app.add_option_function<std::string>(
+      "--content-type", [&](const std::string& v) { content_type = v; }, "MQTT 5.0 Content Type");
+  app.add_option_function<int64_t>(
+      "--message-expiry", [&](int64_t v) { message_expiry = v; }, "MQTT 5.0 Message Expiry Interval in seconds");
 
   if (auto parsed = parse_with(app, args); !parsed) return base::unexpected(parsed.error());
 
@@ -64,11 +65,13 @@ ParseResult<PubSettings> parse_pub_options(const std::vector<std::string>& args)
   // [MQTT-4.7.1-1] (5.0: [MQTT-4.7.0-1]): no wildcards in a Topic Name; checked here so that the
   // user hears why rather than seeing the broker drop the connection.
   if (!routing::valid_topic_name(topic)) {
-    return usage_error(fmt::format("Invalid topic '{}': a topic to publish to is not empty and holds no '+' or '#'", topic));
+    return usage_error(
+        fmt::format("Invalid topic '{}': a topic to publish to is not empty and holds no '+' or '#'", topic));
   }
   s.topic = topic;
 
-  const int sources = (message ? 1 : 0) + (file ? 1 : 0) + (lines ? 1 : 0) + (whole_stdin ? 1 : 0) + (null_message ? 1 : 0);
+  const int sources =
+      (message ? 1 : 0) + (file ? 1 : 0) + (lines ? 1 : 0) + (whole_stdin ? 1 : 0) + (null_message ? 1 : 0);
   if (sources != 1) return usage_error("Give exactly one of -m, -f, -l, -s or -n");
   if (message) {
     s.source = PayloadSource::Message;

@@ -29,8 +29,8 @@ struct PubSettings {
   std::string message;  // -m
   std::string file;     // -f
   bool retain = false;
-  int repeat = 1;              // times each single message is sent (not with -l)
-  double repeat_delay = 0.0;   // seconds between repeats
+  int repeat = 1;             // times each single message is sent (not with -l)
+  double repeat_delay = 0.0;  // seconds between repeats
   // 5.0 PUBLISH properties.
   std::optional<std::string> response_topic;
   std::optional<std::string> correlation_data;

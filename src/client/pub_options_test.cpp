@@ -8,8 +8,9 @@ namespace {
 ParseResult<PubSettings> parse(std::vector<std::string> args) { return parse_pub_options(args); }
 
 TEST(PubOptions, MessageAndConnectionOptions) {
-  auto s = parse({"-h", "broker.example", "-p", "1884", "-t", "a/b", "-m", "hello", "-q", "2", "-r", "-i", "me",
-                  "-k", "30", "-V", "mqttv5", "-u", "user", "-P", "pw"});
+  auto s =
+      parse({"-h", "broker.example", "-p", "1884", "-t", "a/b", "-m", "hello", "-q", "2", "-r", "-i", "me", "-k", "30",
+             "-V", "mqttv5",         "-u", "user", "-P", "pw"});
   ASSERT_TRUE(s) << s.error().text;
   EXPECT_EQ(s->common.connect.host, "broker.example");
   EXPECT_EQ(s->common.connect.port, 1884);

@@ -1,12 +1,11 @@
 #include "client/sub_command.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "client/client_connection.hpp"
 #include "client/message_format.hpp"
@@ -55,7 +54,8 @@ bool check_granted(const SubSettings& s, const std::vector<protocol::ReasonCode>
     if (!protocol::is_error(reasons[i])) continue;
     ++refused;
     if (!s.common.quiet) {
-      fmt::print(stderr, "Warning: subscription to '{}' refused: {}\n", s.filters[i], protocol::reason_name(reasons[i]));
+      fmt::print(stderr, "Warning: subscription to '{}' refused: {}\n", s.filters[i],
+                 protocol::reason_name(reasons[i]));
     }
   }
   return refused < reasons.size();

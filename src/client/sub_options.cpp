@@ -1,7 +1,8 @@
 #include "client/sub_options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "routing/topic.hpp"
 
@@ -25,8 +26,8 @@ ParseResult<SubSettings> parse_sub_options(const std::vector<std::string>& args)
   app.add_option("-t,--topic", s.filters, "Topic filter to subscribe to (repeatable)");
   app.add_option("-T,--filter-out", s.filter_out, "Do not print topics matching this filter (repeatable)");
   app.add_flag("-v,--verbose", s.verbose, "Print \"topic payload\" instead of the payload alone");
-  app.add_option_function<std::string>("-F", [&](const std::string& v) { s.format = v; },
-                                       "Output format (see docs/client-tools.md)");
+  app.add_option_function<std::string>(
+      "-F", [&](const std::string& v) { s.format = v; }, "Output format (see docs/client-tools.md)");
   app.add_flag("-N", s.no_newline, "Do not print a newline after each message");
   app.add_option("-C,--count", s.count, "Exit after printing this many messages");
   app.add_option("-W,--timeout", s.timeout_seconds, "Exit with status 27 this many seconds after connecting");
@@ -36,8 +37,9 @@ ParseResult<SubSettings> parse_sub_options(const std::vector<std::string>& args)
   app.add_flag("--nl,--no-local", s.options.no_local, "MQTT 5.0: do not receive our own publications");
   app.add_flag("--rap,--retain-as-published", s.options.retain_as_published,
                "MQTT 5.0: keep the retain flag as the publisher set it");
-  app.add_option_function<int>("--rh,--retain-handling", [&](int v) { retain_handling = v; },
-                               "MQTT 5.0 retain handling: 0 send, 1 send if new, 2 do not send");
+  app.add_option_function<int>(
+      "--rh,--retain-handling", [&](int v) { retain_handling = v; },
+      "MQTT 5.0 retain handling: 0 send, 1 send if new, 2 do not send");
 
   if (auto parsed = parse_with(app, args); !parsed) return base::unexpected(parsed.error());
 
@@ -54,7 +56,8 @@ ParseResult<SubSettings> parse_sub_options(const std::vector<std::string>& args)
     if (!routing::valid_topic_filter(f)) return usage_error(fmt::format("Invalid -T topic filter '{}'", f));
   }
   if (s.count < 0) return usage_error(fmt::format("Invalid -C {} (use 1 or more)", s.count));
-  if (s.timeout_seconds < 0) return usage_error(fmt::format("Invalid -W {} (use 1 or more seconds)", s.timeout_seconds));
+  if (s.timeout_seconds < 0)
+    return usage_error(fmt::format("Invalid -W {} (use 1 or more seconds)", s.timeout_seconds));
   if (s.no_retained && s.retained_only) return usage_error("-R and --retained-only cannot be used together");
 
   const bool v5 = protocol::is_v5(s.common.connect.version);
@@ -64,7 +67,8 @@ ParseResult<SubSettings> parse_sub_options(const std::vector<std::string>& args)
   if (s.options.no_local) {
     for (const std::string& f : s.filters) {
       // No Local on a shared subscription is a Protocol Error [MQTT-3.8.3-4].
-      if (routing::is_shared_filter(f)) return usage_error(fmt::format("--nl cannot be used with shared subscription '{}'", f));
+      if (routing::is_shared_filter(f))
+        return usage_error(fmt::format("--nl cannot be used with shared subscription '{}'", f));
     }
   }
   if (retain_handling) {

@@ -1,8 +1,8 @@
 #include "client/tool_support.hpp"
 
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 namespace pregon::client {
 

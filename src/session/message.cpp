@@ -83,7 +83,8 @@ protocol::Publish Message::to_publish(ProtocolVersion v, QoS qos, bool retain, b
     pp.user_properties.reserve(props_.user_properties.size());
     for (const auto& [k, val] : props_.user_properties) pp.user_properties.push_back({k, val});
     // [MQTT-3.3.2-6] the forwarded interval is what is left of the publisher's.
-    pp.message_expiry_interval = remaining_expiry(now);
+    // Never 0: a message resent after its expiry (completing its flow) still reads as live.
+    if (auto left = remaining_expiry(now)) pp.message_expiry_interval = std::max<uint32_t>(*left, 1);
     pp.subscription_identifiers.assign(subscription_ids.begin(), subscription_ids.end());
     if (topic_alias != 0) pp.topic_alias = topic_alias;
   }

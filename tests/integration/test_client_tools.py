@@ -3,7 +3,6 @@
 Each subscriber is started with -d so that the test can wait for its SUBACK (a line on stderr)
 before publishing, instead of sleeping and hoping.
 """
-import os
 import queue
 import shutil
 import signal
@@ -14,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, free_port
 
 paho = pytest.importorskip("paho.mqtt.client")
 
@@ -205,8 +204,7 @@ def test_exit_after_subscribe(broker):
     assert r.returncode == 0, r.stderr
 
 
-@pytest.mark.skipif(os.environ.get("PREGON_TEST_AGAINST") == "mosquitto",
-                    reason="mosquitto accepts 3.1 client identifiers longer than 23 bytes")
+@pytest.mark.pregon_only("mosquitto accepts 3.1 client identifiers longer than 23 bytes")
 def test_identifier_rejected_exit_code(broker):
     # MQTT 3.1 limits client identifiers to 23 bytes; the broker answers CONNACK 2.
     r = pub(broker, "-V", "31", "-i", "x" * 30, "-t", "t", "-m", "m")
@@ -249,8 +247,7 @@ def test_connack_refusal_reason_and_exit_status(tool, version, connack, status, 
     assert (r.returncode, r.stderr) == (status, message)
 
 
-def test_connection_refused(broker):
-    from conftest import free_port
+def test_connection_refused():
     r = run_tool("pub", "-h", "127.0.0.1", "-p", str(free_port()), "-t", "t", "-m", "m")
     assert r.returncode == 1
     assert r.stderr == b"Error: Connection refused\n"

@@ -65,13 +65,17 @@ def test_MQTT_3_1_2_24_any_packet_counts_as_activity(broker):
     c.disconnect()
 
 
-@pytest.mark.pregon_only("mosquitto refuses a 3.1.1 keep-alive above max_keepalive with CONNACK 2; "
-                         "pregon accepts it and applies its limit")
-def test_max_keep_alive_limit_applies_to_v311(make_broker):
-    """limits.max_keep_alive caps a 3.1.1 client's keep-alive (3.1.1 cannot tell the client): a
-    silent client asking for 60 s is dropped after 1.5 x the 1 s limit."""
-    b = make_broker(limits={"max_keep_alive": 1})
+def test_max_keep_alive_refuses_longer_v311_keep_alive(make_broker):
+    """limits.max_keep_alive: 3.1.1 has no way to tell a client a shorter keep-alive, so a client
+    asking for more (or for none, 0) is refused with return code 0x02, as mosquitto does."""
+    b = make_broker(limits={"max_keep_alive": 60})
+    for keepalive in (61, 0):
+        c = RawClient.open(b, version=4)
+        c.send(raw.connect(version=4, client_id=cid(), keepalive=keepalive))
+        ack = c.expect(raw.CONNACK)
+        assert ack.return_code == 0x02 and not ack.session_present
+        assert c.wait_closed(timeout=5)
     c, ack = RawClient.connected(b, cid(), keepalive=60)
     assert ack.return_code == 0
-    assert c.wait_closed(timeout=5)
+    c.disconnect()
     assert_broker_alive(b)
