@@ -21,7 +21,7 @@ test: test-release test-asan fuzz-smoke
 
 test-release: build
 	ctest --test-dir build/release --output-on-failure -j $(JOBS)
-	PREGON_BIN=$(CURDIR)/build/release/pregon $(PY) -m pytest -q
+	PREGON_BIN=$(CURDIR)/build/release/pregon $(PY) -m pytest -q -n 4
 
 test-asan: deps
 	cmake --preset asan >/dev/null
@@ -29,7 +29,7 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build/asan --output-on-failure -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  PREGON_BIN=$(CURDIR)/build/asan/pregon $(PY) -m pytest -q
+	  PREGON_BIN=$(CURDIR)/build/asan/pregon $(PY) -m pytest -q -n 4
 
 fuzz-build: deps
 	cmake --preset fuzz >/dev/null

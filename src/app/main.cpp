@@ -1,19 +1,18 @@
 // pregon: the broker, and its client tools as subcommands (`pregon pub`, `pregon sub`).
-#include <cstring>
 #include <string>
+#include <string_view>
 
 #include "app/broker_command.hpp"
 #include "client/pub_command.hpp"
 #include "client/sub_command.hpp"
 
 int main(int argc, char** argv) {
-  if (argc > 1) {
-    const std::string sub = argv[1];
-    std::string name = "pregon " + sub;
-    argv[1] = name.data();  // the subcommand sees itself as argv[0]
-    if (sub == "pub") return pregon::client::run_pub(argc - 1, argv + 1);
-    if (sub == "sub") return pregon::client::run_sub(argc - 1, argv + 1);
-    argv[1] = const_cast<char*>(sub.c_str());
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  if (first == "pub" || first == "sub") {
+    // The subcommand sees itself as argv[0], named as the user typed it.
+    std::string name = "pregon " + std::string(first);
+    argv[1] = name.data();
+    return first == "pub" ? pregon::client::run_pub(argc - 1, argv + 1) : pregon::client::run_sub(argc - 1, argv + 1);
   }
   return pregon::app::run_broker(argc, argv);
 }

@@ -119,8 +119,8 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, const protocol::Fram
   // Takeover and session resume.
   bool session_present = false;
   Session* s = nullptr;
-  if (auto it = sessions.find(client_id); it != sessions.end()) {
-    s = it->second.get();
+  if (Session* existing = sessions->find(std::string_view(client_id))) {
+    s = existing;
     if (auto at = attached.find(s->id()); at != attached.end()) {
       Client& old = *at->second;
       // [MQTT-3.1.4-2/3] the older connection is closed; 5.0 tells it why.

@@ -6,19 +6,12 @@
 
 namespace pregon::broker {
 
-Session* ShardImpl::find_session(uint64_t id) {
-  auto it = sessions_by_id.find(id);
-  return it == sessions_by_id.end() ? nullptr : it->second;
-}
+Session* ShardImpl::find_session(uint64_t id) { return sessions->find(id); }
 
 Session& ShardImpl::create_session(std::string client_id) {
   // Unique across shards: the shard index in the top bits.
   const uint64_t id = (static_cast<uint64_t>(index) << 48) | next_session_serial++;
-  auto owned = std::make_unique<Session>(client_id, id);
-  Session& s = *owned;
-  sessions_by_id[id] = &s;
-  sessions[std::move(client_id)] = std::move(owned);
-  return s;
+  return sessions->create(std::move(client_id), id);
 }
 
 void ShardImpl::detach(Client& c, TimePoint now) {
@@ -82,8 +75,7 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
   }
   expiring.erase(id);
   attached.erase(id);
-  sessions_by_id.erase(id);
-  sessions.erase(s.client_id());  // destroys s
+  sessions->erase(s);  // destroys s
 }
 
 void ShardImpl::fire_will(uint64_t session_id, TimePoint now) {

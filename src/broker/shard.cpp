@@ -34,7 +34,12 @@ BrokerState::BrokerState(config::Config config)
 BrokerState::~BrokerState() = default;
 
 ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
-    : index(idx), state(st), router(r), config(st.config()), outbox(r.shard_count()) {}
+    : index(idx),
+      state(st),
+      router(r),
+      config(st.config()),
+      sessions(std::make_unique<session::MemorySessionStore>()),
+      outbox(r.shard_count()) {}
 
 Shard::Shard(unsigned index, BrokerState& state, ShardRouter& router)
     : impl_(std::make_unique<ShardImpl>(index, state, router)) {}

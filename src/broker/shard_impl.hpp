@@ -25,6 +25,7 @@
 #include "protocol/codec.hpp"
 #include "routing/subscription_tree.hpp"
 #include "session/session.hpp"
+#include "session/session_store.hpp"
 
 namespace pregon::broker {
 
@@ -73,8 +74,7 @@ struct ShardImpl {
   const config::Config& config;
 
   std::unordered_set<Client*> clients;
-  std::unordered_map<std::string, std::unique_ptr<Session>> sessions;  // by client id
-  std::unordered_map<uint64_t, Session*> sessions_by_id;
+  std::unique_ptr<session::SessionStore> sessions;
   std::unordered_map<uint64_t, Client*> attached;  // session id -> its connected client
   std::unordered_map<uint64_t, TimePoint> expiring;  // detached sessions with a finite expiry
   std::vector<PendingWill> pending_wills;

@@ -1,0 +1,42 @@
+#include "session/session.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pregon::session {
+namespace {
+
+TEST(Session, MQTT_2_2_1_3_PacketIdentifiersUnusedWhileInFlight) {
+  Session s("c", 1);
+  for (uint16_t i = 0; i < 100; ++i) {
+    const uint16_t id = s.next_packet_id();
+    ASSERT_NE(id, 0);
+    ASSERT_EQ(s.find_inflight(id), nullptr);
+    s.inflight().push_back(Inflight{id, Inflight::State::AwaitPubAck, {}});
+  }
+  EXPECT_TRUE(s.erase_inflight(50));
+  EXPECT_FALSE(s.erase_inflight(50));
+}
+
+TEST(Session, PacketIdentifiersWrapAroundSkippingOnesInUse) {
+  Session s("c", 1);
+  s.inflight().push_back(Inflight{1, Inflight::State::AwaitPubAck, {}});
+  uint16_t id = 0;
+  for (int i = 0; i < 65535; ++i) id = s.next_packet_id();
+  EXPECT_NE(id, 1);
+  EXPECT_NE(s.next_packet_id(), 1);
+}
+
+TEST(Session, QueueDropsOldestBeyondItsLimit) {
+  Session s("c", 1);
+  auto m1 = Message::make("t", {1}, protocol::QoS::AtLeastOnce, false);
+  auto m2 = Message::make("t", {2}, protocol::QoS::AtLeastOnce, false);
+  auto m3 = Message::make("t", {3}, protocol::QoS::AtLeastOnce, false);
+  EXPECT_TRUE(s.enqueue(Delivery{m1, protocol::QoS::AtLeastOnce}, 2));
+  EXPECT_TRUE(s.enqueue(Delivery{m2, protocol::QoS::AtLeastOnce}, 2));
+  EXPECT_FALSE(s.enqueue(Delivery{m3, protocol::QoS::AtLeastOnce}, 2));
+  ASSERT_EQ(s.queue().size(), 2u);
+  EXPECT_EQ(s.queue().front().message, m2);
+}
+
+}  // namespace
+}  // namespace pregon::session
