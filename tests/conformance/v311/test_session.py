@@ -211,3 +211,37 @@ def test_MQTT_3_1_2_4_session_state_after_disconnect_packet(broker):
     assert (m.topic, m.payload, m.qos) == ("dq/t", b"queued", 1)
     sub.disconnect()
     pub.disconnect()
+
+
+def test_MQTT_3_10_4_3_delivery_started_before_unsubscribe_is_completed(broker):
+    """A QoS 1 message sent before UNSUBSCRIBE stays in flight: after a reconnect of the persistent
+    session it is sent again with DUP, although the subscription is gone."""
+    client_id = cid("u")
+    c, _ = persistent(broker, client_id)
+    assert c.subscribe(1, [("unsub/q1", 1)]) == [1]
+    pub = PahoClient(broker, cid("pub"))
+    pub.publish("unsub/q1", b"started", qos=1)
+    first = c.expect(raw.PUBLISH)  # not acknowledged
+    c.send(raw.unsubscribe(2, ["unsub/q1"]))
+    c.expect(raw.UNSUBACK)
+    c.close()
+    c, ack = persistent(broker, client_id)
+    assert ack.session_present
+    again = c.expect(raw.PUBLISH)
+    assert (again.topic, again.payload, again.packet_id, again.dup) == ("unsub/q1", b"started", first.packet_id, True)
+    c.send(raw.puback(again.packet_id))
+    c.disconnect()
+    pub.disconnect()
+
+
+def test_MQTT_4_1_0_2_session_lasts_while_connected(broker):
+    """A clean session keeps its subscription for as long as its connection is open."""
+    sub = PahoClient(broker, cid("s"))
+    sub.subscribe("alive/t", 1)
+    pub = PahoClient(broker, cid("p"))
+    for i in range(3):
+        pub.publish("alive/t", b"%d" % i, qos=1)
+        assert sub.wait_message().payload == b"%d" % i
+    assert not sub.is_disconnected
+    sub.disconnect()
+    pub.disconnect()
