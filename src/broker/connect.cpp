@@ -40,8 +40,7 @@ void ShardImpl::refuse_connect(Client& c, ReasonCode reason, std::string_view wh
   c.link.close();
 }
 
-bool ShardImpl::on_connect(Client& c, protocol::Connect& p, const protocol::Frame&, TimePoint now,
-                           InputResult& result) {
+bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, InputResult& result) {
   const auto& limits = config.limits;
   c.version = p.version;
   const bool v5 = c.is_v5();

@@ -29,7 +29,7 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   }
   s.will.reset();
   // Messages a shared group gave this member go to a connected member instead.
-  return_shared(s, true);
+  return_shared(s);
   if (s.expiry_interval == 0) {
     end_session(s, now);  // [MQTT-3.1.2-6 / 4.1.0-?]
   } else if (s.expiry_interval != std::numeric_limits<uint32_t>::max()) {
@@ -37,34 +37,37 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   }
 }
 
-void ShardImpl::return_shared(Session& s, bool include_inflight) {
-  auto now = Clock::now();
-  for (auto it = s.queue().begin(); it != s.queue().end();) {
+void ShardImpl::return_shared(Session& s) {
+  // Taken out first, handed back after: a group may pick this very session again, and its queue
+  // must not change while it is being walked.
+  std::vector<Delivery> returned;
+  auto& queue = s.queue();
+  for (auto it = queue.begin(); it != queue.end();) {
     if (it->shared) {
-      regroup(it->message, *it->shared, now, 0);
-      it = s.queue().erase(it);
+      returned.push_back(std::move(*it));
+      it = queue.erase(it);
     } else {
       ++it;
     }
   }
-  if (!include_inflight) return;
   // QoS 1 only: a QoS 2 message already sent must be completed with this session [MQTT-4.8.2-4/5].
-  for (auto it = s.inflight().begin(); it != s.inflight().end();) {
+  auto& inflight = s.inflight();
+  for (auto it = inflight.begin(); it != inflight.end();) {
     if (it->delivery.shared && it->state == session::Inflight::State::AwaitPubAck) {
-      regroup(it->delivery.message, *it->delivery.shared, now, 0);
-      it = s.inflight().erase(it);
+      returned.push_back(std::move(it->delivery));
+      it = inflight.erase(it);
     } else {
       ++it;
     }
   }
+  const auto now = Clock::now();
+  for (const auto& d : returned) regroup(d.message, *d.shared, now, 0);
 }
 
 void ShardImpl::end_session(Session& s, TimePoint now) {
   const uint64_t id = s.id();
-  if (std::any_of(pending_wills.begin(), pending_wills.end(), [&](const PendingWill& w) { return w.session_id == id; })) {
-    fire_will(id, now);  // [MQTT-3.1.3-9] the session ends first
-  }
-  return_shared(s, true);
+  fire_will(id, now);  // [MQTT-3.1.3-9] a delayed will goes out when the session ends first
+  // Leave the groups before handing their messages back, so none is given to this session again.
   const SessionRef me{index, id};
   for (const auto& [filter, sub] : s.subscriptions) {
     if (const auto shared = routing::parse_shared(filter)) {
@@ -73,6 +76,7 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
       tree.unsubscribe(filter, me);
     }
   }
+  return_shared(s);
   expiring.erase(id);
   attached.erase(id);
   sessions->erase(s);  // destroys s

@@ -133,7 +133,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
       close_client(c, ReasonCode::ProtocolError, "second CONNECT");  // [MQTT-3.1.0-2]
       return false;
     }
-    return on_connect(c, *connect, f, now, result);
+    return on_connect(c, *connect, now, result);
   }
   return std::visit(
       [&](auto& p) -> bool {
@@ -155,7 +155,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
         } else if constexpr (std::is_same_v<P, protocol::PingReq>) {
           send(c, protocol::PingResp{});  // [MQTT-3.12.4-1]
         } else if constexpr (std::is_same_v<P, protocol::Disconnect>) {
-          on_disconnect(c, p, now);
+          on_disconnect(c, p);
         } else if constexpr (std::is_same_v<P, protocol::Auth>) {
           // [MQTT-4.12.0-1] no authentication method was agreed in CONNECT (pregon accepts
           // none yet: a CONNECT with one gets CONNACK 0x8C), so any AUTH is a protocol error.
@@ -168,8 +168,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
       packet);
 }
 
-void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p, TimePoint now) {
-  (void)now;
+void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p) {
   if (c.is_v5() && c.session) {
     if (auto sei = p.properties.session_expiry_interval) {
       // [MQTT-3.14.2-2] a session that was to end at close cannot be given a lifetime now.

@@ -90,14 +90,13 @@ struct ShardImpl {
   // shard.cpp
   InputResult on_input(Client& c, std::span<const uint8_t> data, TimePoint now);
   bool dispatch(Client& c, const protocol::Frame& frame, TimePoint now, InputResult& result);
-  void on_disconnect(Client& c, const protocol::Disconnect& p, TimePoint now);
+  void on_disconnect(Client& c, const protocol::Disconnect& p);
   void close_client(Client& c, protocol::ReasonCode reason, std::string_view why);
   void on_closed(Client& c, TimePoint now);
   void tick(TimePoint now);
 
   // connect.cpp
-  bool on_connect(Client& c, protocol::Connect& p, const protocol::Frame& frame, TimePoint now,
-                  InputResult& result);
+  bool on_connect(Client& c, protocol::Connect& p, TimePoint now, InputResult& result);
   void refuse_connect(Client& c, protocol::ReasonCode reason, std::string_view why);
 
   // publish_in.cpp
@@ -143,7 +142,8 @@ struct ShardImpl {
   void schedule_will(Session& s, TimePoint now);
   void fire_will(uint64_t session_id, TimePoint now);  // publishes and forgets its pending will
   void publish_will(const MessagePtr& will, TimePoint now);
-  void return_shared(Session& s, bool include_inflight);
+  // Hands queued and unacknowledged QoS 1 messages from shared groups back to their groups.
+  void return_shared(Session& s);
 
   // replies.cpp
   template <class P>

@@ -7,20 +7,9 @@
 #include <cstdlib>
 #include <new>
 
+#include "base/allocation_counter.hpp"
 #include "net/connection_set.hpp"
 #include "net/output_queue.hpp"
-
-namespace {
-thread_local size_t g_allocations = 0;  // test-only instrumentation of this binary's operator new
-}  // namespace
-
-void* operator new(size_t n) {
-  ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace pregon::net {
 namespace {
@@ -50,9 +39,9 @@ TEST(OutputQueueAllocation, SteadyStateAllocatesNothing) {
   };
   one_round(1);  // warm-up: the vectors reach their working size
   one_round(2);
-  const size_t before = g_allocations;
+  const size_t before = pregon::base::thread_allocation_count;
   for (uint16_t id = 3; id < 20; ++id) one_round(id);
-  EXPECT_EQ(g_allocations - before, 0u);
+  EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
 }
 
 // Echoes every input and adds a shared PUBLISH reference, like a broker answering and fanning out.
@@ -97,9 +86,9 @@ TEST(ConnectionAllocation, ReadHandWriteRoundTripAllocatesNothing) {
     }
   };
   for (int i = 0; i < 10; ++i) round_trip();  // warm-up
-  const size_t before = g_allocations;
+  const size_t before = pregon::base::thread_allocation_count;
   for (int i = 0; i < 200; ++i) round_trip();
-  EXPECT_EQ(g_allocations - before, 0u);
+  EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
 }
 
 }  // namespace

@@ -6,19 +6,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "base/allocation_counter.hpp"
 #include "protocol/codec_test_support.hpp"
-
-namespace {
-std::atomic<size_t> g_allocations{0};  // test-only instrumentation
-}  // namespace
-
-void* operator new(size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace pregon::protocol {
 namespace {
@@ -37,14 +26,14 @@ TEST(PublishAllocation, DecodeAllocatesNothingWithoutRepeatableProperties) {
   p.properties.topic_alias = 4;
   for (ProtocolVersion v : kAllVersions) {
     const Bytes wire = encoded(p, v);
-    const size_t before = g_allocations.load();
+    const size_t before = pregon::base::thread_allocation_count;
     auto frame = read_frame(wire, 1024);
     bool ok = frame && frame->has_value();
     if (ok) {
       auto d = decode(**frame, v);
       ok = d.has_value() && std::get<Publish>(*d).topic == p.topic;
     }
-    const size_t after = g_allocations.load();
+    const size_t after = pregon::base::thread_allocation_count;
     EXPECT_TRUE(ok);
     EXPECT_EQ(after - before, 0u) << "version " << static_cast<int>(v);
   }
@@ -56,9 +45,9 @@ TEST(PublishAllocation, EncodeIntoReservedBufferAllocatesNothing) {
   p.payload = bin("payload");
   Bytes out;
   out.reserve(256);
-  const size_t before = g_allocations.load();
+  const size_t before = pregon::base::thread_allocation_count;
   (void)encode(p, ProtocolVersion::V5, out);
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "base/allocation_counter.hpp"
 #include "routing/subscription_tree.hpp"
 
 #include <gtest/gtest.h>
@@ -15,22 +16,6 @@
 #include <vector>
 
 #include "routing/topic.hpp"
-
-// Counts heap allocations so that a test can prove match() allocates nothing. Replacing the
-// global operator new is legal in a program; it only counts, the allocation is malloc's.
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-// Out of line so that the compiler does not pair an inlined malloc with an inlined free at a
-// new/delete call site and warn about a mismatch.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace pregon::routing {
 namespace {
@@ -424,18 +409,18 @@ TEST(SubscriptionTree, MatchAllocatesNothing) {
   tree.subscribe("sensors/kitchen/temperature", 3, {});
   tree.subscribe_shared("g", "sensors/+/+", 4, {});
   for (int i = 0; i < 100; ++i) tree.subscribe("other/" + std::to_string(i), i, {});
-  const std::size_t probe = g_allocations.load();
+  const std::size_t probe = pregon::base::thread_allocation_count;
   tree.subscribe("probe/that/the/counter/works", 1, {});
-  ASSERT_GT(g_allocations.load(), probe);
+  ASSERT_GT(pregon::base::thread_allocation_count, probe);
 
   std::size_t seen = 0;
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = pregon::base::thread_allocation_count;
   for (int i = 0; i < 100; ++i) {
     tree.match(
         "sensors/kitchen/temperature", [&](int, const Options&) { ++seen; },
         [&](const Tree::Group& g) { seen += static_cast<std::size_t>(g.pick_next().key); });
   }
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
   EXPECT_EQ(seen, 100u * (3 + 4));
 }
 

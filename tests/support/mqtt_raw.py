@@ -376,6 +376,8 @@ class Closed(Exception):
 class RawClient:
     """A TCP connection that sends raw bytes and reads whole MQTT packets."""
 
+    packet_class = Packet  # subclasses may parse into a richer type
+
     def __init__(self, host, port, version=4, timeout=DEFAULT_TIMEOUT):
         self.version = version
         self.timeout = timeout
@@ -447,8 +449,14 @@ class RawClient:
         if len(self._buf) < pos + length:
             return None
         first = self._buf[0]
-        p = Packet(first >> 4, first & 0x0F, bytes(self._buf[pos:pos + length]), self.version)
+        p = self.packet_class(first >> 4, first & 0x0F, bytes(self._buf[pos:pos + length]), self.version)
+        p.length_bytes = bytes(self._buf[1:pos])
+        p.wire_size = pos + length
         del self._buf[:pos + length]
+        return self.received(p)
+
+    def received(self, p):
+        """Hook for subclasses: sees every packet as it is parsed; returns it."""
         return p
 
     def recv(self, timeout=None):
@@ -549,3 +557,4 @@ class RawClient:
         except OSError:
             pass
         self.close()
+

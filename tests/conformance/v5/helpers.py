@@ -106,22 +106,9 @@ class Client5(raw.RawClient):
     def open(cls, b, version=5, timeout=raw.DEFAULT_TIMEOUT):
         return cls(b.host, b.port, version=version, timeout=timeout)
 
-    def _try_parse(self):
-        if len(self._buf) < 2:
-            return None
-        try:
-            length, pos = decode_varint(self._buf, 1)
-        except ValueError:
-            if len(self._buf) >= 5:
-                raise
-            return None
-        if len(self._buf) < pos + length:
-            return None
-        first = self._buf[0]
-        p = Packet5(first >> 4, first & 0x0F, bytes(self._buf[pos:pos + length]), self.version)
-        p.length_bytes = bytes(self._buf[1:pos])
-        p.wire_size = pos + length
-        del self._buf[:pos + length]
+    packet_class = Packet5
+
+    def received(self, p):
         if p.type == DISCONNECT:
             check_server_disconnect(p)
         return p
