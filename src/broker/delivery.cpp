@@ -34,7 +34,7 @@ void ShardImpl::flush_outbox() {
 
 void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
   merge.clear();
-  merge_index.clear();
+  const uint64_t epoch = ++fanout_epoch;
   tree.match(
       m->topic(),
       [&](const SessionRef& ref, const session::Subscription& sub) {
@@ -44,13 +44,14 @@ void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
         if (s == nullptr) return;
         const QoS qos = min_qos(m->qos(), sub.options.max_qos);
         const bool retain = sub.options.retain_as_published && m->retain();  // [MQTT-3.3.1-12/13]
-        auto [it, fresh] = merge_index.try_emplace(ref.session_id, merge.size());
-        if (fresh) {
+        if (s->fanout_epoch != epoch) {
+          s->fanout_epoch = epoch;
+          s->fanout_slot = merge.size();
           merge.emplace_back(s, Delivery{m, qos, retain, {}, {}});
         }
         // [MQTT-3.3.4-2/3] overlapping subscriptions: one message with the highest QoS and every
         // matching subscription identifier.
-        Delivery& d = merge[it->second].second;
+        Delivery& d = merge[s->fanout_slot].second;
         d.qos = max_qos(d.qos, qos);
         d.retain = d.retain || retain;
         if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);

@@ -83,9 +83,10 @@ struct ShardImpl {
   uint64_t next_session_serial = 1;
   TimePoint last_sweep{};
 
-  // Scratch for merging overlapping subscriptions during fan-out; reused, never shrunk.
-  std::unordered_map<uint64_t, size_t> merge_index;
+  // Scratch for merging overlapping subscriptions during fan-out; reused, never shrunk. A session
+  // already in `merge` carries this fan-out's epoch and its slot (Session::fanout_*).
   std::vector<std::pair<Session*, Delivery>> merge;
+  uint64_t fanout_epoch = 0;
 
   // shard.cpp
   InputResult on_input(Client& c, std::span<const uint8_t> data, TimePoint now);

@@ -105,9 +105,11 @@ void ConnectionSet::settle(TimePoint now) {
 }
 
 void ConnectionSet::on_iteration_end(TimePoint now) {
-  settle(now);
+  // Messages for other loops are handed over before any acknowledgement of them is written: a
+  // client that reacts to a PUBACK (say, by subscribing elsewhere) finds them already routed.
   handler_.end_of_iteration();
   settle(now);
+  handler_.end_of_iteration();  // what closing connections published (wills)
   if (shutting_down_ && connections_.empty() && on_drained_) {
     auto done = std::move(on_drained_);
     on_drained_ = nullptr;

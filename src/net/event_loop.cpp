@@ -96,17 +96,19 @@ void EventLoop::run_once(LoopHooks& hooks, std::chrono::milliseconds max_wait) {
 
   const int n = epoll_wait(epoll_fd_.get(), events_.data(), kMaxEvents, static_cast<int>(wait.count()));
   now_ = Clock::now();
-  bool woken = false;
+  // Tasks first: what another loop posted before a client's packet was sent (messages it routed
+  // before acknowledging them) is handled before that packet. n < 0 is EINTR: no events.
   for (int i = 0; i < n; ++i) {
-    auto* handler = static_cast<IoHandler*>(events_[static_cast<size_t>(i)].data.ptr);
-    if (handler == nullptr) {
-      woken = true;
-    } else {
+    if (events_[static_cast<size_t>(i)].data.ptr == nullptr) {
+      run_tasks();
+      break;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    if (auto* handler = static_cast<IoHandler*>(events_[static_cast<size_t>(i)].data.ptr)) {
       handler->on_io(events_[static_cast<size_t>(i)].events);
     }
   }
-  // n < 0 is EINTR (a signal); the iteration goes on as if it timed out.
-  if (woken) run_tasks();
   if (now_ >= next_tick_) {
     hooks.on_tick(now_);
     next_tick_ += tick_interval_;

@@ -69,6 +69,11 @@ class Session {
 
   std::map<std::string, Subscription, std::less<>> subscriptions;
 
+  // Scratch for the owning shard's fan-out, which merges a message's matching subscriptions per
+  // session without a lookup table: the fan-out that last saw this session, and its slot there.
+  uint64_t fanout_epoch = 0;
+  size_t fanout_slot = 0;
+
   // Outbound QoS 1/2 flow.
   std::deque<Inflight>& inflight() { return inflight_; }
   std::deque<Delivery>& queue() { return queue_; }
