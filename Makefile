@@ -42,8 +42,11 @@ fuzz-smoke: fuzz-build
 fuzz: fuzz-build
 	@scripts/run-fuzzers.sh 600
 
+# pregon vs Debian's mosquitto (bench/compare.py) and the micro-benchmarks; results in
+# bench/results/latest.json. Quick run: make bench BENCH_ARGS=--quick (see docs/performance.md).
+BENCH_ARGS ?=
 bench: build
-	@echo "make bench: the load generator and comparison arrive with the benchmark issue"
+	$(PY) bench/compare.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build
