@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,7 +31,6 @@ class Client {
   TimePoint last_received;
   uint16_t keep_alive = 0;  // seconds, as granted
   session::Session* session = nullptr;
-  std::string client_id;
 
   // What a 5.0 client announced in CONNECT.
   uint16_t receive_maximum = 65535;
@@ -38,16 +38,25 @@ class Client {
   uint16_t topic_alias_maximum = 0;
   bool request_problem_information = true;
 
-  // Topic aliases the client defined towards us (index = alias - 1) [MQTT-3.3.2-*].
-  std::vector<std::string> inbound_aliases;
-  // Topic aliases we defined towards the client.
-  std::unordered_map<std::string, uint16_t> outbound_aliases;
+  // 5.0 topic aliases, made on first use: most connections never use them, and an idle
+  // connection should cost little [MQTT-3.3.2-*].
+  struct TopicAliases {
+    std::vector<std::string> inbound;                    // defined by the client; index = alias - 1
+    std::unordered_map<std::string, uint16_t> outbound;  // defined by us
+  };
+  TopicAliases& aliases() {
+    if (!aliases_) aliases_ = std::make_unique<TopicAliases>();
+    return *aliases_;
+  }
 
   // False once the client sent DISCONNECT 0x00 (the will is discarded) [MQTT-3.1.2-10].
   bool publish_will_on_close = true;
   std::string close_reason = "connection lost";
 
   bool is_v5() const { return version == protocol::ProtocolVersion::V5; }
+
+ private:
+  std::unique_ptr<TopicAliases> aliases_;
 };
 
 }  // namespace pregon::broker

@@ -29,10 +29,10 @@ unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count) {
   return static_cast<unsigned>(std::hash<std::string_view>{}(client_id) % shard_count);
 }
 
-void ShardImpl::refuse_connect(Client& c, ReasonCode reason, std::string_view why) {
+void ShardImpl::refuse_connect(Client& c, std::string_view client_id, ReasonCode reason, std::string_view why) {
   // [MQTT-3.2.2-4 / 3.2.2-6] a refusing CONNACK has Session Present 0, then the connection closes.
   send(c, protocol::ConnAck{false, reason, {}});
-  spdlog::info("connection refused: id={} addr={} reason={} ({})", c.client_id, c.link.peer(),
+  spdlog::info("connection refused: id={} addr={} reason={} ({})", client_id, c.link.peer(),
                protocol::reason_name(reason), why);
   c.publish_will_on_close = false;
   c.close_reason = std::string(why);
@@ -50,37 +50,36 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   if (client_id.empty()) {
     if (!v5 && !p.clean_start) {
       // [MQTT-3.1.3-8] a persistent session needs an identifier to find it again.
-      refuse_connect(c, ReasonCode::ClientIdentifierNotValid, "empty client id with clean session 0");
+      refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "empty client id with clean session 0");
       return false;
     }
     client_id = assign_client_id(index, router.shard_count());  // [MQTT-3.1.3-6]
     assigned = true;
   }
-  c.client_id = client_id;
   if (p.version == ProtocolVersion::V31 && client_id.size() > 23) {
-    refuse_connect(c, ReasonCode::ClientIdentifierNotValid, "MQTT 3.1 client id longer than 23 bytes");
+    refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "MQTT 3.1 client id longer than 23 bytes");
     return false;
   }
   if (p.properties.authentication_method) {
-    refuse_connect(c, ReasonCode::BadAuthenticationMethod, "no authentication method is supported");
+    refuse_connect(c, client_id, ReasonCode::BadAuthenticationMethod, "no authentication method is supported");
     return false;
   }
   if (p.will) {
     if (!routing::valid_topic_name(p.will->topic)) {
-      refuse_connect(c, ReasonCode::TopicNameInvalid, "invalid will topic");
+      refuse_connect(c, client_id, ReasonCode::TopicNameInvalid, "invalid will topic");
       return false;
     }
     const auto& response_topic = p.will->properties.response_topic;
     if (response_topic && !routing::valid_topic_name(*response_topic)) {
-      refuse_connect(c, ReasonCode::ProtocolError, "will response topic is not a topic name");
+      refuse_connect(c, client_id, ReasonCode::ProtocolError, "will response topic is not a topic name");
       return false;
     }
     if (static_cast<uint8_t>(p.will->qos) > limits.maximum_qos) {
-      refuse_connect(c, ReasonCode::QoSNotSupported, "will QoS above the maximum");  // [MQTT-3.2.2-12]
+      refuse_connect(c, client_id, ReasonCode::QoSNotSupported, "will QoS above the maximum");  // [MQTT-3.2.2-12]
       return false;
     }
     if (p.will->retain && !limits.retain_available) {
-      refuse_connect(c, ReasonCode::RetainNotSupported, "retained will not available");  // [MQTT-3.2.2-13]
+      refuse_connect(c, client_id, ReasonCode::RetainNotSupported, "retained will not available");  // [MQTT-3.2.2-13]
       return false;
     }
   }
@@ -107,7 +106,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     if (!v5) {
       // 3.1/3.1.1 cannot be told a shorter keep-alive; cutting it silently would drop a client
       // that pings on its own schedule, so it is refused instead (as mosquitto does).
-      refuse_connect(c, ReasonCode::ClientIdentifierNotValid, "keep-alive above limits.max_keep_alive");
+      refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "keep-alive above limits.max_keep_alive");
       return false;
     }
     keep_alive = limits.max_keep_alive;  // [MQTT-3.2.2-21] told to the client as Server Keep Alive
@@ -129,6 +128,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
       s->will.reset();
       old.publish_will_on_close = false;
       old.session = nullptr;
+      spdlog::info("client disconnected: id={} addr={} reason=session taken over", client_id, old.link.peer());
       attached.erase(at);
       close_client(old, ReasonCode::SessionTakenOver, "session taken over");
     }

@@ -171,13 +171,14 @@ bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, b
   uint16_t alias = 0;
   bool send_topic = true;
   if (v5 && c.topic_alias_maximum > 0) {
-    if (auto it = c.outbound_aliases.find(m.topic()); it != c.outbound_aliases.end()) {
+    auto& outbound = c.aliases().outbound;
+    if (auto it = outbound.find(m.topic()); it != outbound.end()) {
       alias = it->second;
       send_topic = false;
-    } else if (c.outbound_aliases.size() < c.topic_alias_maximum) {
+    } else if (outbound.size() < c.topic_alias_maximum) {
       // [MQTT-3.3.2-8] aliases stay within the client's Topic Alias Maximum.
-      alias = static_cast<uint16_t>(c.outbound_aliases.size() + 1);
-      c.outbound_aliases.emplace(m.topic(), alias);
+      alias = static_cast<uint16_t>(outbound.size() + 1);
+      outbound.emplace(m.topic(), alias);
     }
   }
   if (v5 && (alias != 0 || !d.subscription_ids.empty() || m.has_expiry())) {

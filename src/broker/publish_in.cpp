@@ -24,10 +24,9 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
       close_client(c, ReasonCode::TopicAliasInvalid, "topic alias out of range");
       return;
     }
-    if (c.inbound_aliases.size() < config.limits.topic_alias_maximum) {
-      c.inbound_aliases.resize(config.limits.topic_alias_maximum);
-    }
-    std::string& slot = c.inbound_aliases[*alias - 1];
+    auto& inbound = c.aliases().inbound;
+    if (inbound.size() < config.limits.topic_alias_maximum) inbound.resize(config.limits.topic_alias_maximum);
+    std::string& slot = inbound[*alias - 1];
     if (!topic.empty()) {
       slot.assign(topic);
     } else if (slot.empty()) {

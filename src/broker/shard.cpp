@@ -115,10 +115,10 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
         // [MQTT-3.1.2-1/2] an unknown protocol name or level: say so in a format the client can
         // read (3.1.1 return code 0x01, or 5.0 reason 0x84), then close.
         c.version = v5 ? protocol::ProtocolVersion::V5 : protocol::ProtocolVersion::V311;
-        refuse_connect(c, ReasonCode::UnsupportedProtocolVersion, err.what);
+        refuse_connect(c, {}, ReasonCode::UnsupportedProtocolVersion, err.what);
       } else if (v5) {
         c.version = protocol::ProtocolVersion::V5;
-        refuse_connect(c, err.code, err.what);
+        refuse_connect(c, {}, err.code, err.what);
       } else {
         close_client(c, err.code, err.what);
       }
@@ -201,8 +201,9 @@ void ShardImpl::close_client(Client& c, ReasonCode reason, std::string_view why)
 }
 
 void ShardImpl::on_closed(Client& c, TimePoint now) {
-  if (!c.client_id.empty() && c.session != nullptr) {
-    spdlog::info("client disconnected: id={} addr={} reason={}", c.client_id, c.link.peer(), c.close_reason);
+  if (c.session != nullptr) {
+    spdlog::info("client disconnected: id={} addr={} reason={}", c.session->client_id(), c.link.peer(),
+                 c.close_reason);
   } else {
     spdlog::debug("connection closed: addr={} reason={}", c.link.peer(), c.close_reason);
   }

@@ -98,7 +98,7 @@ struct ShardImpl {
 
   // connect.cpp
   bool on_connect(Client& c, protocol::Connect& p, TimePoint now, InputResult& result);
-  void refuse_connect(Client& c, protocol::ReasonCode reason, std::string_view why);
+  void refuse_connect(Client& c, std::string_view client_id, protocol::ReasonCode reason, std::string_view why);
 
   // publish_in.cpp
   void on_publish(Client& c, protocol::Publish& p, TimePoint now);

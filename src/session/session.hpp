@@ -8,13 +8,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "base/ring_deque.hpp"
 #include "protocol/packets.hpp"
 #include "session/message.hpp"
 
@@ -75,8 +75,8 @@ class Session {
   size_t fanout_slot = 0;
 
   // Outbound QoS 1/2 flow.
-  std::deque<Inflight>& inflight() { return inflight_; }
-  std::deque<Delivery>& queue() { return queue_; }
+  base::RingDeque<Inflight>& inflight() { return inflight_; }
+  base::RingDeque<Delivery>& queue() { return queue_; }
   Inflight* find_inflight(uint16_t packet_id);
   bool erase_inflight(uint16_t packet_id);
   // A packet identifier not in use by any in-flight message [MQTT-2.2.1-3 / 2.3.1-2].
@@ -92,8 +92,8 @@ class Session {
  private:
   std::string client_id_;
   uint64_t id_;
-  std::deque<Inflight> inflight_;
-  std::deque<Delivery> queue_;
+  base::RingDeque<Inflight> inflight_;  // both hold no memory while empty
+  base::RingDeque<Delivery> queue_;
   std::unordered_set<uint16_t> inbound_qos2_;
   uint16_t last_packet_id_ = 0;
 };

@@ -13,17 +13,18 @@ Session* MemorySessionStore::find(uint64_t session_id) {
 }
 
 Session& MemorySessionStore::create(std::string client_id, uint64_t session_id) {
-  auto owned = std::make_unique<Session>(client_id, session_id);
+  auto owned = std::make_unique<Session>(std::move(client_id), session_id);
   Session& s = *owned;
   by_id_[session_id] = &s;
-  by_client_id_[std::move(client_id)] = std::move(owned);
+  by_client_id_.emplace(s.client_id(), std::move(owned));
   return s;
 }
 
 void MemorySessionStore::erase(Session& s) {
   by_id_.erase(s.id());
-  auto it = by_client_id_.find(std::string_view(s.client_id()));
-  if (it != by_client_id_.end()) by_client_id_.erase(it);  // destroys s
+  // Erased by iterator: the key views the client id of the session this destroys.
+  auto it = by_client_id_.find(s.client_id());
+  if (it != by_client_id_.end()) by_client_id_.erase(it);
 }
 
 void MemorySessionStore::for_each(const std::function<void(Session&)>& visit) {

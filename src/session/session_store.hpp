@@ -41,11 +41,8 @@ class MemorySessionStore final : public SessionStore {
   void for_each(const std::function<void(Session&)>& visit) override;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::unique_ptr<Session>, Hash, std::equal_to<>> by_client_id_;
+  // Keyed by a view of the session's own client identifier: no second copy per session.
+  std::unordered_map<std::string_view, std::unique_ptr<Session>> by_client_id_;
   std::unordered_map<uint64_t, Session*> by_id_;
 };
 

@@ -551,9 +551,11 @@ class RawClient:
         return self.expect(PINGRESP)
 
     def disconnect(self):
-        """Sends DISCONNECT and closes the socket."""
+        """Sends DISCONNECT, waits for the broker to close the connection (so that it has finished
+        with this connection before the caller goes on: no race with a reconnect), closes the socket."""
         try:
             self.send(disconnect(version=self.version))
+            self.wait_closed()
         except OSError:
             pass
         self.close()

@@ -191,8 +191,10 @@ class Client5(raw.RawClient):
                 self.send(raw.pubcomp(p.packet_id, version=5))
 
     def disconnect(self, reason=None, properties=None):
+        """Sends DISCONNECT and waits for the broker's close (see RawClient.disconnect)."""
         try:
             self.send(raw.disconnect(version=5, reason=reason, properties=properties))
+            self.wait_closed()
         except OSError:
             pass
         self.close()
