@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "routing/random_topics_for_tests.hpp"
 #include "routing/topic.hpp"
 
 namespace pregon::routing {
@@ -167,17 +168,13 @@ TEST(RetainedStore, MovedFromStoreIsEmptyAndUsable) {
 }
 
 TEST(RetainedStore, RandomizedAgreesWithTopicMatches) {
-  std::mt19937 rng(99);
-  const std::vector<std::string> words{"a", "b", "$c", "", "dd"};
-  const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  RandomTopics random(99);
   Store store;
   std::map<std::string, std::string> live;
   for (int i = 0; i < 600; ++i) {
-    std::string t;
-    const std::size_t depth = 1 + pick(4);
-    for (std::size_t l = 0; l < depth; ++l) t += (l ? "/" : "") + words[pick(words.size())];
+    const std::string t = random.topic();
     if (t.empty()) continue;
-    if (pick(4) == 0) {
+    if (random.pick(4) == 0) {
       EXPECT_EQ(store.erase(t), live.erase(t) == 1);
     } else {
       put(store, t);
@@ -186,20 +183,7 @@ TEST(RetainedStore, RandomizedAgreesWithTopicMatches) {
   }
   ASSERT_EQ(store.size(), live.size());
   for (int i = 0; i < 1000; ++i) {
-    std::string f;
-    const std::size_t depth = 1 + pick(4);
-    for (std::size_t l = 0; l < depth; ++l) {
-      if (l) f += "/";
-      const std::size_t r = pick(10);
-      if (r < 2) {
-        f += "+";
-      } else if (r < 3) {
-        f += "#";
-        break;
-      } else {
-        f += words[pick(words.size())];
-      }
-    }
+    const std::string f = random.filter();
     if (f.empty()) continue;
     ASSERT_TRUE(valid_topic_filter(f)) << f;
     Topics want;

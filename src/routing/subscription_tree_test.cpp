@@ -1,4 +1,3 @@
-#include "base/allocation_counter.hpp"
 #include "routing/subscription_tree.hpp"
 
 #include <gtest/gtest.h>
@@ -15,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/allocation_counter.hpp"
+#include "routing/random_topics_for_tests.hpp"
 #include "routing/topic.hpp"
 
 namespace pregon::routing {
@@ -427,30 +428,14 @@ TEST(SubscriptionTree, MatchAllocatesNothing) {
 // ---- The tree agrees with the reference matcher ----
 
 TEST(SubscriptionTree, RandomizedAgreesWithTopicMatches) {
-  std::mt19937 rng(20240601);
-  const std::vector<std::string> words{"a", "b", "$c", "", "dd"};
-  const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  RandomTopics random(20240601);
+  const auto pick = [&](std::size_t n) { return random.pick(n); };
   const auto random_topic = [&] {
-    std::string t;
-    const std::size_t depth = 1 + pick(4);
-    for (std::size_t i = 0; i < depth; ++i) t += (i ? "/" : "") + words[pick(words.size())];
+    const std::string t = random.topic();
     return t.empty() ? std::string("a") : t;
   };
   const auto random_filter = [&] {
-    std::string f;
-    const std::size_t depth = 1 + pick(4);
-    for (std::size_t i = 0; i < depth; ++i) {
-      if (i) f += "/";
-      const std::size_t r = pick(10);
-      if (r < 2) {
-        f += "+";
-      } else if (r < 3) {
-        f += "#";
-        break;
-      } else {
-        f += words[pick(words.size())];
-      }
-    }
+    const std::string f = random.filter();
     return f.empty() ? std::string("#") : f;
   };
 
