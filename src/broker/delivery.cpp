@@ -133,7 +133,7 @@ void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
     if (send_publish(*c, d, id, false, now)) {
       auto st = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
                                           : session::Inflight::State::AwaitPubRec;
-      s.inflight().push_back(session::Inflight{id, st, std::move(d)});
+      s.add_inflight(session::Inflight{id, st, std::move(d)});
     }
     return;
   }
@@ -152,7 +152,7 @@ void ShardImpl::pump(Session& s, TimePoint now) {
     if (!send_publish(c, d, id, false, now)) continue;
     auto st = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
                                         : session::Inflight::State::AwaitPubRec;
-    s.inflight().push_back(session::Inflight{id, st, std::move(d)});
+    s.add_inflight(session::Inflight{id, st, std::move(d)});
   }
 }
 

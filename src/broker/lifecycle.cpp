@@ -51,15 +51,11 @@ void ShardImpl::return_shared(Session& s) {
     }
   }
   // QoS 1 only: a QoS 2 message already sent must be completed with this session [MQTT-4.8.2-4/5].
-  auto& inflight = s.inflight();
-  for (auto it = inflight.begin(); it != inflight.end();) {
-    if (it->delivery.shared && it->state == session::Inflight::State::AwaitPubAck) {
-      returned.push_back(std::move(it->delivery));
-      it = inflight.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  s.take_inflight_if(
+      [](const session::Inflight& f) {
+        return f.delivery.shared && f.state == session::Inflight::State::AwaitPubAck;
+      },
+      returned);
   const auto now = Clock::now();
   for (const auto& d : returned) regroup(d.message, *d.shared, now, 0);
 }

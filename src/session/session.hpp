@@ -7,7 +7,9 @@
 // Thread-safety: none; used only on its shard's thread.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,11 +76,16 @@ class Session {
   uint64_t fanout_epoch = 0;
   size_t fanout_slot = 0;
 
-  // Outbound QoS 1/2 flow.
-  base::RingDeque<Inflight>& inflight() { return inflight_; }
+  // Outbound QoS 1/2 flow. The in-flight window changes only through these calls, which keep
+  // the record of identifiers in use.
+  const base::RingDeque<Inflight>& inflight() const { return inflight_; }
   base::RingDeque<Delivery>& queue() { return queue_; }
   Inflight* find_inflight(uint16_t packet_id);
+  void add_inflight(Inflight f);
   bool erase_inflight(uint16_t packet_id);
+  // Moves the deliveries of the in-flight entries that `take` selects into `out`.
+  template <class Pred>
+  void take_inflight_if(Pred take, std::vector<Delivery>& out);
   // A packet identifier not in use by any in-flight message [MQTT-2.2.1-3 / 2.3.1-2].
   uint16_t next_packet_id();
 
@@ -92,10 +99,30 @@ class Session {
  private:
   std::string client_id_;
   uint64_t id_;
+  bool id_in_use(uint16_t packet_id) const;
+  void forget_id(uint16_t packet_id);
+
   base::RingDeque<Inflight> inflight_;  // both hold no memory while empty
   base::RingDeque<Delivery> queue_;
   std::unordered_set<uint16_t> inbound_qos2_;
   uint16_t last_packet_id_ = 0;
+  // Identifiers in use, one bit each, kept only while the window is large: below kIdBitmapFrom
+  // entries a scan of the window is cheaper than 8 KiB per session.
+  static constexpr size_t kIdBitmapFrom = 64;
+  std::unique_ptr<std::bitset<65536>> ids_in_use_;
 };
+
+template <class Pred>
+void Session::take_inflight_if(Pred take, std::vector<Delivery>& out) {
+  for (auto it = inflight_.begin(); it != inflight_.end();) {
+    if (take(*it)) {
+      forget_id(it->packet_id);
+      out.push_back(std::move(it->delivery));
+      it = inflight_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
 
 }  // namespace pregon::session

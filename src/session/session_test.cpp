@@ -11,7 +11,7 @@ TEST(Session, MQTT_2_2_1_3_PacketIdentifiersUnusedWhileInFlight) {
     const uint16_t id = s.next_packet_id();
     ASSERT_NE(id, 0);
     ASSERT_EQ(s.find_inflight(id), nullptr);
-    s.inflight().push_back(Inflight{id, Inflight::State::AwaitPubAck, {}});
+    s.add_inflight(Inflight{id, Inflight::State::AwaitPubAck, {}});
   }
   EXPECT_TRUE(s.erase_inflight(50));
   EXPECT_FALSE(s.erase_inflight(50));
@@ -19,11 +19,31 @@ TEST(Session, MQTT_2_2_1_3_PacketIdentifiersUnusedWhileInFlight) {
 
 TEST(Session, PacketIdentifiersWrapAroundSkippingOnesInUse) {
   Session s("c", 1);
-  s.inflight().push_back(Inflight{1, Inflight::State::AwaitPubAck, {}});
+  s.add_inflight(Inflight{1, Inflight::State::AwaitPubAck, {}});
   uint16_t id = 0;
   for (int i = 0; i < 65535; ++i) id = s.next_packet_id();
   EXPECT_NE(id, 1);
   EXPECT_NE(s.next_packet_id(), 1);
+}
+
+TEST(Session, LargeWindowsTrackIdentifiersInUse) {
+  Session s("c", 1);
+  std::vector<uint16_t> ids;
+  for (int i = 0; i < 300; ++i) {
+    ids.push_back(s.next_packet_id());
+    s.add_inflight(Inflight{ids.back(), Inflight::State::AwaitPubAck, {}});
+  }
+  // Acknowledge every other one, then wrap the identifier space: none of the 150 still in flight
+  // is handed out again.
+  for (size_t i = 0; i < ids.size(); i += 2) ASSERT_TRUE(s.erase_inflight(ids[i]));
+  for (int i = 0; i < 70000; ++i) {
+    const uint16_t id = s.next_packet_id();
+    ASSERT_EQ(s.find_inflight(id), nullptr) << id;
+  }
+  std::vector<Delivery> taken;
+  s.take_inflight_if([](const Inflight&) { return true; }, taken);
+  EXPECT_EQ(taken.size(), 150u);
+  EXPECT_TRUE(s.inflight().empty());
 }
 
 TEST(Session, QueueDropsOldestBeyondItsLimit) {
