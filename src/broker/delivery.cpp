@@ -127,32 +127,33 @@ void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
     send_publish(*c, d, 0, false, now);
     return;
   }
-  if (c != nullptr && s.queue().empty() && s.inflight().size() < window(*c) &&
-      c->link.queued_bytes() <= config.limits.output_buffer_bytes) {
-    const uint16_t id = s.next_packet_id();
-    if (send_publish(*c, d, id, false, now)) {
-      auto st = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
-                                          : session::Inflight::State::AwaitPubRec;
-      s.add_inflight(session::Inflight{id, st, std::move(d)});
-    }
+  if (c != nullptr && s.queue().empty() && has_room(*c, s)) {
+    send_in_window(*c, s, std::move(d), now);
     return;
   }
   if (!s.enqueue(std::move(d), config.limits.max_queued_messages)) ++dropped_queue_full;
+}
+
+bool ShardImpl::has_room(const Client& c, const Session& s) const {
+  return s.inflight().size() < window(c) && c.link.queued_bytes() <= config.limits.output_buffer_bytes;
+}
+
+void ShardImpl::send_in_window(Client& c, Session& s, Delivery d, TimePoint now) {
+  const uint16_t id = s.next_packet_id();
+  if (!send_publish(c, d, id, false, now)) return;  // expired, or too large for this client
+  const auto state = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
+                                               : session::Inflight::State::AwaitPubRec;
+  s.add_inflight(session::Inflight{id, state, std::move(d)});
 }
 
 void ShardImpl::pump(Session& s, TimePoint now) {
   auto at = attached.find(s.id());
   if (at == attached.end()) return;
   Client& c = *at->second;
-  while (!s.queue().empty() && s.inflight().size() < window(c) &&
-         c.link.queued_bytes() <= config.limits.output_buffer_bytes && c.state == Client::State::Connected) {
+  while (!s.queue().empty() && c.state == Client::State::Connected && has_room(c, s)) {
     Delivery d = std::move(s.queue().front());
     s.queue().pop_front();
-    const uint16_t id = s.next_packet_id();
-    if (!send_publish(c, d, id, false, now)) continue;
-    auto st = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
-                                        : session::Inflight::State::AwaitPubRec;
-    s.add_inflight(session::Inflight{id, st, std::move(d)});
+    send_in_window(c, s, std::move(d), now);
   }
 }
 

@@ -117,6 +117,10 @@ struct ShardImpl {
   void pump(Session& s, TimePoint now);  // moves queued messages into the in-flight window
   bool send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now);
   size_t window(const Client& c) const;
+  // Whether the client's in-flight window and output buffer can take another QoS 1/2 message.
+  bool has_room(const Client& c, const Session& s) const;
+  // Sends with a fresh packet identifier and records it as in flight.
+  void send_in_window(Client& c, Session& s, Delivery d, TimePoint now);
   void flush_outbox();
   uint64_t dropped_qos0 = 0;
   uint64_t dropped_queue_full = 0;
