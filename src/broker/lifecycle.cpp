@@ -1,6 +1,5 @@
 // Session life: creation, detaching at close (wills, expiry), ending, and shared messages handed
 // back to their groups when a member can no longer take them.
-#include "broker/retained.hpp"
 #include "broker/shard_impl.hpp"
 #include "routing/topic.hpp"
 
@@ -88,15 +87,7 @@ void ShardImpl::fire_will(uint64_t session_id, TimePoint now) {
 }
 
 void ShardImpl::publish_will(const MessagePtr& will, TimePoint now) {
-  if (will->retain()) {
-    RetainedImpl& r = state.retained();
-    std::lock_guard lock(r.mutex);
-    if (will->payload().empty()) {
-      r.store.erase(will->topic());
-    } else {
-      r.store.set(will->topic(), will);
-    }
-  }
+  if (will->retain()) keep_retained(will);
   publish(will, now);
 }
 

@@ -79,15 +79,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   } else if (!is_sys_topic(topic)) {
     // $SYS/ is the broker's own namespace: clients' publishes there are acknowledged and dropped.
     MessagePtr m = session::Message::from_publish(p, topic, s.id(), now);
-    if (p.retain) {
-      RetainedImpl& r = state.retained();
-      std::lock_guard lock(r.mutex);
-      if (p.payload.empty()) {
-        r.store.erase(topic);  // [MQTT-3.3.1-10/11]
-      } else {
-        r.store.set(topic, m);  // [MQTT-3.3.1-5]
-      }
-    }
+    if (p.retain) keep_retained(m);
     publish(m, now);
   }
 
@@ -96,6 +88,16 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   } else if (p.qos == QoS::ExactlyOnce) {
     if (!protocol::is_error(outcome)) s.inbound_qos2().insert(p.packet_id);
     send(c, protocol::PubRec{p.packet_id, outcome, {}});
+  }
+}
+
+void ShardImpl::keep_retained(const MessagePtr& m) {
+  RetainedImpl& r = state.retained();
+  std::lock_guard lock(r.mutex);
+  if (m->payload().empty()) {
+    r.store.erase(m->topic());  // [MQTT-3.3.1-10/11]
+  } else {
+    r.store.set(m->topic(), m);  // [MQTT-3.3.1-5]
   }
 }
 

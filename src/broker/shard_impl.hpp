@@ -103,6 +103,8 @@ struct ShardImpl {
   // publish_in.cpp
   void on_publish(Client& c, protocol::Publish& p, TimePoint now);
   void on_pubrel(Client& c, const protocol::PubRel& p);
+  // Stores a RETAIN message as its topic's retained message, or clears it when the payload is empty.
+  void keep_retained(const MessagePtr& m);
 
   // delivery.cpp
   void publish(const MessagePtr& m, TimePoint now);  // from a client or a will: all shards
