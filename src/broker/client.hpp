@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -17,6 +18,11 @@
 #include "session/session.hpp"
 
 namespace pregon::broker {
+
+struct TopicHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 class Client {
  public:
@@ -42,7 +48,8 @@ class Client {
   // connection should cost little [MQTT-3.3.2-*].
   struct TopicAliases {
     std::vector<std::string> inbound;                    // defined by the client; index = alias - 1
-    std::unordered_map<std::string, uint16_t> outbound;  // defined by us
+    // Defined by us; looked up by a message's topic view without building a string.
+    std::unordered_map<std::string, uint16_t, TopicHash, std::equal_to<>> outbound;
   };
   TopicAliases& aliases() {
     if (!aliases_) aliases_ = std::make_unique<TopicAliases>();

@@ -23,13 +23,14 @@ void ShardImpl::publish(const MessagePtr& m, TimePoint now) {
 
 void ShardImpl::flush_outbox() {
   for (unsigned k = 0; k < outbox.size(); ++k) {
-    if (outbox[k].empty()) continue;
-    router.post(k, [batch = std::move(outbox[k])](Shard& target) {
-      auto now = Clock::now();
-      for (const auto& m : batch) target.impl().route_local(m, now);
-    });
-    outbox[k] = {};
+    if (!outbox[k].empty() && state.inbox(k).put(outbox[k])) router.notify_inbox(k);
   }
+}
+
+void ShardImpl::drain_inbox(TimePoint now) {
+  state.inbox(index).take(arrived);
+  for (const auto& m : arrived) route_local(m, now);
+  arrived.clear();  // keeps the capacity for the next swap
 }
 
 void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
@@ -179,17 +180,17 @@ bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, b
     } else if (outbound.size() < c.topic_alias_maximum) {
       // [MQTT-3.3.2-8] aliases stay within the client's Topic Alias Maximum.
       alias = static_cast<uint16_t>(outbound.size() + 1);
-      outbound.emplace(m.topic(), alias);
+      outbound.emplace(std::string(m.topic()), alias);
     }
   }
   if (v5 && (alias != 0 || !d.subscription_ids.empty() || m.has_expiry())) {
-    auto bytes = m.encode(c.version, d.qos, d.retain, dup, packet_id, d.subscription_ids, alias, send_topic, now);
-    c.link.send(bytes);
+    m.encode(memory.scratch, c.version, d.qos, d.retain, dup, packet_id, d.subscription_ids, alias, send_topic, now);
+    c.link.send(memory.scratch);
     return true;
   }
   const uint8_t first = static_cast<uint8_t>(0x30 | (dup ? 0x08 : 0) | (static_cast<uint8_t>(d.qos) << 1) |
                                              (d.retain ? 0x01 : 0));
-  c.link.send_publish(m.shared_encoding(c.version, d.qos, d.retain), first, packet_id);
+  c.link.send_publish(m.shared_encoding(memory, c.version, d.qos, d.retain), first, packet_id);
   return true;
 }
 

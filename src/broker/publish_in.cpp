@@ -78,7 +78,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     outcome = ReasonCode::PayloadFormatInvalid;  // [MQTT-3.3.2-?] MAY refuse
   } else if (!is_sys_topic(topic)) {
     // $SYS/ is the broker's own namespace: clients' publishes there are acknowledged and dropped.
-    MessagePtr m = session::Message::from_publish(p, topic, s.id(), now);
+    MessagePtr m = session::Message::from_publish(memory, p, topic, s.id(), now);
     if (p.retain) keep_retained(m);
     publish(m, now);
   }

@@ -30,7 +30,12 @@ std::optional<ConnectHeader> connect_header(const protocol::Frame& f) {
 BrokerState::BrokerState(config::Config config)
     : config_(std::move(config)),
       shard_count_(config::effective_threads(config_)),
-      retained_(std::make_unique<RetainedImpl>()) {}
+      retained_(std::make_unique<RetainedImpl>()) {
+  for (unsigned i = 0; i < shard_count_; ++i) {
+    memories_.push_back(std::make_unique<session::MessageMemory>());
+    inboxes_.push_back(std::make_unique<MessageInbox>());
+  }
+}
 BrokerState::~BrokerState() = default;
 
 ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
@@ -38,6 +43,7 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       state(st),
       router(r),
       config(st.config()),
+      memory(st.memory(idx)),
       sessions(std::make_unique<session::MemorySessionStore>()),
       outbox(r.shard_count()) {}
 
@@ -69,6 +75,8 @@ void Shard::on_output_drained(Client& c, TimePoint now) {
 void Shard::tick(TimePoint now) { impl_->tick(now); }
 
 void Shard::end_of_iteration() { impl_->flush_outbox(); }
+
+void Shard::drain_inbox(TimePoint now) { impl_->drain_inbox(now); }
 
 void Shard::shutdown(TimePoint) {
   for (Client* c : impl_->clients) {

@@ -58,8 +58,11 @@ class Shard {
   // Called at least every 100 ms.
   void tick(TimePoint now);
 
-  // Called at the end of every loop iteration: hands the batches for other threads to the router.
+  // Called at the end of every loop iteration: hands the batches for other threads to their inboxes.
   void end_of_iteration();
+
+  // Routes what other threads put in this shard's inbox; called after ShardRouter::notify_inbox.
+  void drain_inbox(TimePoint now);
 
   // Server shutdown: 5.0 clients get DISCONNECT 0x8B, every connection is closed.
   void shutdown(TimePoint now);

@@ -72,6 +72,7 @@ struct ShardImpl {
   BrokerState& state;
   ShardRouter& router;
   const config::Config& config;
+  session::MessageMemory& memory;  // this thread's pool and encoding scratch
 
   std::unordered_set<Client*> clients;
   std::unique_ptr<session::SessionStore> sessions;
@@ -80,6 +81,7 @@ struct ShardImpl {
   std::vector<PendingWill> pending_wills;
   routing::SubscriptionTree<SessionRef, session::Subscription> tree;
   std::vector<std::vector<MessagePtr>> outbox;  // per target shard, flushed at end of iteration
+  std::vector<MessagePtr> arrived;              // what the last drain took from our inbox
   uint64_t next_session_serial = 1;
   TimePoint last_sweep{};
 
@@ -124,6 +126,7 @@ struct ShardImpl {
   // Sends with a fresh packet identifier and records it as in flight.
   void send_in_window(Client& c, Session& s, Delivery d, TimePoint now);
   void flush_outbox();
+  void drain_inbox(TimePoint now);
   uint64_t dropped_qos0 = 0;
   uint64_t dropped_queue_full = 0;
   uint64_t dropped_too_large = 0;
@@ -156,14 +159,14 @@ struct ShardImpl {
   template <class P>
   void send(Client& c, const P& packet);
   void send_disconnect(Client& c, protocol::ReasonCode reason);
-  std::vector<uint8_t> scratch;  // encoding buffer for control packets
 };
 
 template <class P>
 void ShardImpl::send(Client& c, const P& packet) {
-  scratch.clear();
-  protocol::encode(packet, c.version, scratch);
-  c.link.send(scratch);
+  auto& bytes = memory.scratch;
+  bytes.clear();
+  protocol::encode(packet, c.version, bytes);
+  c.link.send(bytes);
 }
 
 }  // namespace pregon::broker

@@ -14,9 +14,12 @@ class ShardRouter {
  public:
   virtual ~ShardRouter() = default;
   virtual unsigned shard_count() const = 0;
-  // Runs `task` on thread `shard`'s loop with that thread's Shard. Callers batch: one task carries
-  // many messages, so a task per message never happens on the hot path.
+  // Runs `task` on thread `shard`'s loop with that thread's Shard. Not for the message hot path,
+  // which goes through the inboxes.
   virtual void post(unsigned shard, std::function<void(Shard&)> task) = 0;
+  // Makes thread `shard` call Shard::drain_inbox() soon, before it reads any more socket input, in
+  // order with the tasks posted to it. Allocates nothing.
+  virtual void notify_inbox(unsigned shard) = 0;
 };
 
 }  // namespace pregon::broker

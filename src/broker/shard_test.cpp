@@ -55,6 +55,7 @@ class TestRouter : public ShardRouter {
  public:
   unsigned shard_count() const override { return 1; }
   void post(unsigned, std::function<void(Shard&)> task) override { tasks.push_back(std::move(task)); }
+  void notify_inbox(unsigned) override { ADD_FAILURE() << "one shard has no other shard to hand messages to"; }
   std::deque<std::function<void(Shard&)>> tasks;
 };
 

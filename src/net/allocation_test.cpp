@@ -1,25 +1,29 @@
 // Proves the message path allocates nothing per message once warmed up: counts the operator new
 // calls this thread makes while messages are queued, written, read and handed over.
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <thread>
 
 #include "base/allocation_counter.hpp"
+#include "broker/shard_impl.hpp"
 #include "net/connection_set.hpp"
 #include "net/output_queue.hpp"
+#include "net/server.hpp"
+#include "protocol/codec.hpp"
+#include "session/encoded_publish_for_tests.hpp"
 
 namespace pregon::net {
 namespace {
 
 TEST(OutputQueueAllocation, SteadyStateAllocatesNothing) {
-  auto big = std::make_shared<broker::EncodedPublish>();
-  big->bytes.assign(4096, 0x32);
-  big->packet_id_offset = 8;
-  auto small = std::make_shared<broker::EncodedPublish>();
-  small->bytes.assign(40, 0x30);
+  auto big = session::owned_encoding(std::vector<uint8_t>(4096, 0x32), 8);
+  auto small = session::owned_encoding(std::vector<uint8_t>(40, 0x30), 0);
   const uint8_t puback[4] = {0x40, 0x02, 0x00, 0x01};
   std::vector<iovec> iov(1024);
   OutputQueue q;
@@ -61,9 +65,7 @@ struct EchoHandler : ConnectionHandler {
 };
 
 TEST(ConnectionAllocation, ReadHandWriteRoundTripAllocatesNothing) {
-  auto p = std::make_shared<broker::EncodedPublish>();
-  p->bytes.assign(2048, 0x32);
-  p->packet_id_offset = 6;
+  auto p = session::owned_encoding(std::vector<uint8_t>(2048, 0x32), 6);
   EchoHandler handler;
   handler.publish = p;
   EventLoop loop(std::chrono::milliseconds(1'000'000));  // no tick inside the measured window
@@ -89,6 +91,107 @@ TEST(ConnectionAllocation, ReadHandWriteRoundTripAllocatesNothing) {
   const size_t before = pregon::base::thread_allocation_count;
   for (int i = 0; i < 200; ++i) round_trip();
   EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
+}
+
+// A blocking loopback client speaking raw MQTT 3.1.1; everything it sends is encoded beforehand.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    timeval tv{10, 0};  // a lost message fails the test instead of hanging it
+    setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  bool connected() const { return connected_; }
+
+  bool send_all(std::span<const uint8_t> bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      bytes = bytes.subspan(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Reads and discards exactly `count` bytes; false on close or timeout.
+  bool skip(size_t count) {
+    while (count > 0) {
+      const ssize_t n = ::recv(fd_.get(), buffer_, std::min(count, sizeof buffer_), 0);
+      if (n <= 0) return false;
+      count -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+ private:
+  UniqueFd fd_;
+  bool connected_ = false;
+  uint8_t buffer_[65536];
+};
+
+std::string client_id_on_shard(std::string_view prefix, unsigned shard, unsigned shard_count) {
+  for (int i = 0;; ++i) {
+    std::string id = std::string(prefix) + std::to_string(i);
+    if (broker::shard_of_client_id(id, shard_count) == shard) return id;
+  }
+}
+
+std::vector<uint8_t> connect_packet(std::string_view client_id) {
+  protocol::Connect c;
+  c.client_id = client_id;
+  std::vector<uint8_t> out;
+  protocol::encode(c, out);
+  return out;
+}
+
+// The whole relay over real TCP, with the publisher's and the subscriber's sessions on different
+// event-loop threads so that every message also crosses between shards: once warm, relaying QoS 0
+// messages allocates nothing in any thread of the server.
+TEST(RelayAllocation, SteadyStateQoS0RelayAllocatesNothingPerMessage) {
+  config::Config config;
+  config.threads = 2;
+  config.listener.bind = "127.0.0.1";
+  config.listener.port = 0;
+  Server server(config);
+  std::thread loops([&] { server.run(); });
+
+  auto subscriber = std::make_unique<RawClient>(server.port());
+  auto publisher = std::make_unique<RawClient>(server.port());
+  ASSERT_TRUE(subscriber->connected() && publisher->connected());
+  ASSERT_TRUE(subscriber->send_all(connect_packet(client_id_on_shard("relay-sub-", 1, 2))));
+  ASSERT_TRUE(subscriber->skip(4));  // CONNACK
+  protocol::Subscribe sub;
+  sub.packet_id = 1;
+  sub.subscriptions.push_back({"relay/+", {}});
+  std::vector<uint8_t> bytes;
+  protocol::encode(sub, protocol::ProtocolVersion::V311, bytes);
+  ASSERT_TRUE(subscriber->send_all(bytes));
+  ASSERT_TRUE(subscriber->skip(5));  // SUBACK
+  ASSERT_TRUE(publisher->send_all(connect_packet(client_id_on_shard("relay-pub-", 0, 2))));
+  ASSERT_TRUE(publisher->skip(4));
+
+  // A burst of 200 PUBLISHes of 64 bytes, relayed byte for byte (same version, QoS 0).
+  const std::string topic = "relay/temperature-sensor-0042";
+  const std::vector<uint8_t> payload(64, 'p');
+  std::vector<uint8_t> burst;
+  for (int i = 0; i < 200; ++i) {
+    protocol::Publish p;
+    p.topic = topic;
+    p.payload = payload;
+    protocol::encode(p, protocol::ProtocolVersion::V311, burst);
+  }
+  auto round = [&] { return publisher->send_all(burst) && subscriber->skip(burst.size()); };
+
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(round());  // warm-up: pools, queues and vectors grow
+  const size_t before = base::process_allocation_count.load();
+  for (int i = 0; i < 500; ++i) ASSERT_TRUE(round());  // 100,000 messages
+  const size_t allocations = base::process_allocation_count.load() - before;
+  EXPECT_EQ(allocations, 0u) << "over 100,000 relayed messages";
+
+  server.request_stop();
+  loops.join();
 }
 
 }  // namespace

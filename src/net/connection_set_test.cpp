@@ -1,6 +1,7 @@
 // The connection core (ConnectionSet + TcpConnection on an EventLoop) driven by a scripted
 // handler over socketpairs, one thread, one iteration at a time: no broker involved.
 #include "net/connection_set.hpp"
+#include "session/encoded_publish_for_tests.hpp"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -145,9 +146,7 @@ TEST_F(ConnectionSetTest, QueuedOutputIsWrittenAtTheEndOfTheIteration) {
 }
 
 TEST_F(ConnectionSetTest, SharedPublishIsPatchedOnTheWire) {
-  auto p = std::make_shared<broker::EncodedPublish>();
-  p->bytes = {0x32, 0x06, 0x00, 0x01, 't', 0x00, 0x00, 'x'};
-  p->packet_id_offset = 5;
+  auto p = session::owned_encoding({0x32, 0x06, 0x00, 0x01, 't', 0x00, 0x00, 'x'}, 5);
   const int peer = connect();
   TcpConnection& c = *handler_.open.front();
   c.send_publish(p, 0x3A, 0x0107);

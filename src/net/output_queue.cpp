@@ -31,7 +31,7 @@ void OutputQueue::append(std::span<const uint8_t> bytes) {
 
 void OutputQueue::append_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
                                  uint16_t packet_id) {
-  const std::vector<uint8_t>& b = p->bytes;
+  const std::span<const uint8_t> b = p->bytes;
   if (b.empty()) return;
   const bool has_id = p->packet_id_offset != 0 && p->packet_id_offset + 2 <= b.size();
   if (b.size() <= kCopyPublishMax) {
@@ -61,7 +61,7 @@ size_t OutputQueue::pieces(const Segment& s, const std::vector<uint8_t>& copies,
   if (!s.publish) {
     all[n++] = make_iovec(copies.data() + s.copy_begin, s.copy_end - s.copy_begin);
   } else {
-    const std::vector<uint8_t>& b = s.publish->bytes;
+    const std::span<const uint8_t> b = s.publish->bytes;
     const size_t id_at = s.publish->packet_id_offset;
     all[n++] = make_iovec(&s.first_byte, 1);
     if (id_at != 0 && id_at + 2 <= b.size()) {

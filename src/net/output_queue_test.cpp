@@ -1,4 +1,5 @@
 #include "net/output_queue.hpp"
+#include "session/encoded_publish_for_tests.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,13 +31,11 @@ std::string drain(OutputQueue& q, size_t chunk) {
   return out;
 }
 
-std::shared_ptr<broker::EncodedPublish> publish(size_t payload, size_t packet_id_offset) {
-  auto p = std::make_shared<broker::EncodedPublish>();
-  p->bytes.assign(payload, 'x');
-  p->bytes[0] = 0x30;
-  p->packet_id_offset = packet_id_offset;
-  if (packet_id_offset != 0) p->bytes[packet_id_offset] = p->bytes[packet_id_offset + 1] = 0;
-  return p;
+std::shared_ptr<const broker::EncodedPublish> publish(size_t payload, size_t packet_id_offset) {
+  std::vector<uint8_t> b(payload, 'x');
+  b[0] = 0x30;
+  if (packet_id_offset != 0) b[packet_id_offset] = b[packet_id_offset + 1] = 0;
+  return session::owned_encoding(std::move(b), packet_id_offset);
 }
 
 TEST(OutputQueue, CopiesAreCoalescedIntoOneIovec) {

@@ -65,6 +65,7 @@ class Server::Router final : public broker::ShardRouter {
   Router(std::vector<std::unique_ptr<Worker>>& workers, unsigned count) : workers_(workers), count_(count) {}
   unsigned shard_count() const override { return count_; }
   void post(unsigned shard, std::function<void(broker::Shard&)> task) override;
+  void notify_inbox(unsigned shard) override;
 
  private:
   std::vector<std::unique_ptr<Worker>>& workers_;
@@ -91,6 +92,12 @@ struct Server::Worker {
 void Server::Router::post(unsigned shard, std::function<void(broker::Shard&)> task) {
   Worker& w = *workers_.at(shard);
   w.loop.post([task = std::move(task), &w] { task(w.shard); });
+}
+
+void Server::Router::notify_inbox(unsigned shard) {
+  Worker& w = *workers_.at(shard);
+  // One reference captured: std::function keeps it inline, so this posts without allocating.
+  w.loop.post([&w] { w.shard.drain_inbox(w.loop.now()); });
 }
 
 Server::Server(config::Config config)

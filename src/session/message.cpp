@@ -1,5 +1,8 @@
 #include "session/message.hpp"
 
+#include <cstring>
+#include <new>
+
 #include "protocol/codec.hpp"
 
 namespace pregon::session {
@@ -28,12 +31,24 @@ size_t variant_slot(ProtocolVersion v, QoS qos, bool retain) {
 
 }  // namespace
 
+Message::Message(Private, base::BlockPool* pool, std::string_view topic, std::span<const uint8_t> payload)
+    : storage_(base::BlockPool::allocate(pool, topic.size() + payload.size())) {
+  auto* bytes = static_cast<char*>(storage_);
+  if (!topic.empty()) std::memcpy(bytes, topic.data(), topic.size());
+  if (!payload.empty()) std::memcpy(bytes + topic.size(), payload.data(), payload.size());
+  topic_ = {bytes, topic.size()};
+  payload_ = {reinterpret_cast<const uint8_t*>(bytes + topic.size()), payload.size()};
+}
+
+std::shared_ptr<Message> Message::allocate(base::BlockPool* pool, std::string_view topic,
+                                           std::span<const uint8_t> payload) {
+  return std::allocate_shared<Message>(base::PoolAllocator<Message>(pool), Private{}, pool, topic, payload);
+}
+
 MessagePtr Message::make(std::string topic, std::vector<uint8_t> payload, QoS qos, bool retain,
                          MessageProperties props, std::optional<uint32_t> expiry_interval,
                          uint64_t origin_session, TimePoint now) {
-  std::shared_ptr<Message> m(new Message());
-  m->topic_ = std::move(topic);
-  m->payload_ = std::move(payload);
+  auto m = allocate(nullptr, topic, payload);
   m->qos_ = qos;
   m->retain_ = retain;
   m->props_ = std::move(props);
@@ -42,10 +57,15 @@ MessagePtr Message::make(std::string topic, std::vector<uint8_t> payload, QoS qo
   return m;
 }
 
-MessagePtr Message::from_publish(const protocol::Publish& p, std::string_view topic,
+MessagePtr Message::from_publish(MessageMemory& memory, const protocol::Publish& p, std::string_view topic,
                                  uint64_t origin_session, TimePoint now) {
-  return make(std::string(topic), copy_bytes(p.payload), p.qos, p.retain, copy_properties(p.properties),
-              p.properties.message_expiry_interval, origin_session, now);
+  auto m = allocate(&memory.pool, topic, p.payload);
+  m->qos_ = p.qos;
+  m->retain_ = p.retain;
+  m->props_ = copy_properties(p.properties);
+  if (auto interval = p.properties.message_expiry_interval) m->expiry_deadline_ = now + std::chrono::seconds(*interval);
+  m->origin_session_ = origin_session;
+  return m;
 }
 
 MessagePtr Message::from_will(const protocol::Will& w, uint64_t origin_session, TimePoint now) {
@@ -54,7 +74,8 @@ MessagePtr Message::from_will(const protocol::Will& w, uint64_t origin_session, 
 }
 
 Message::~Message() {
-  for (auto& slot : encodings_) delete slot.load(std::memory_order_acquire);
+  for (auto& slot : encodings_) base::BlockPool::free(slot.load(std::memory_order_acquire));
+  base::BlockPool::free(storage_);
 }
 
 std::optional<uint32_t> Message::remaining_expiry(TimePoint now) const {
@@ -91,17 +112,25 @@ protocol::Publish Message::to_publish(ProtocolVersion v, QoS qos, bool retain, b
   return p;
 }
 
-std::shared_ptr<const EncodedPublish> Message::shared_encoding(ProtocolVersion v, QoS qos, bool retain) const {
+std::shared_ptr<const EncodedPublish> Message::shared_encoding(MessageMemory& memory, ProtocolVersion v, QoS qos,
+                                                               bool retain) const {
   auto& slot = encodings_[variant_slot(v, qos, retain)];
   EncodedPublish* e = slot.load(std::memory_order_acquire);
   if (e == nullptr) {
-    auto fresh = std::make_unique<EncodedPublish>();
+    auto& bytes = memory.scratch;
+    bytes.clear();
     auto p = to_publish(v, qos, retain, false, qos == QoS::AtMostOnce ? 0 : 1, {}, 0, true, TimePoint{});
-    fresh->packet_id_offset = protocol::encode(p, v, fresh->bytes).packet_id_offset;
+    const size_t packet_id_offset = protocol::encode(p, v, bytes).packet_id_offset;
+    // One block: the EncodedPublish, then its bytes. EncodedPublish is trivially destructible.
+    void* block = base::BlockPool::allocate(&memory.pool, sizeof(EncodedPublish) + bytes.size());
+    auto* copy = reinterpret_cast<uint8_t*>(static_cast<EncodedPublish*>(block) + 1);
+    std::memcpy(copy, bytes.data(), bytes.size());
+    auto* fresh = new (block) EncodedPublish{{copy, bytes.size()}, packet_id_offset};
     EncodedPublish* expected = nullptr;
-    if (slot.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) {
-      e = fresh.release();
+    if (slot.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) {
+      e = fresh;
     } else {
+      base::BlockPool::free(block);
       e = expected;
     }
   }
@@ -109,13 +138,12 @@ std::shared_ptr<const EncodedPublish> Message::shared_encoding(ProtocolVersion v
   return std::shared_ptr<const EncodedPublish>(shared_from_this(), e);
 }
 
-std::vector<uint8_t> Message::encode(ProtocolVersion v, QoS qos, bool retain, bool dup, uint16_t packet_id,
-                                     std::span<const uint32_t> subscription_ids, uint16_t topic_alias,
-                                     bool send_topic, TimePoint now) const {
-  std::vector<uint8_t> out;
+void Message::encode(std::vector<uint8_t>& out, ProtocolVersion v, QoS qos, bool retain, bool dup,
+                     uint16_t packet_id, std::span<const uint32_t> subscription_ids, uint16_t topic_alias,
+                     bool send_topic, TimePoint now) const {
+  out.clear();
   protocol::encode(to_publish(v, qos, retain, dup, packet_id, subscription_ids, topic_alias, send_topic, now),
                    v, out);
-  return out;
 }
 
 size_t Message::encoded_size(ProtocolVersion v, QoS qos, std::span<const uint32_t> subscription_ids,

@@ -5,6 +5,11 @@
 // It also caches its PUBLISH encodings: one per variant (protocol family, QoS, retain), built on
 // first use by whichever thread needs it and then shared by all receivers of that variant.
 //
+// Memory: a message built from a client's PUBLISH takes three blocks of its thread's BlockPool
+// (the shared_ptr control block with the message, its topic and payload together, and each
+// encoding), so relaying allocates nothing once the pools are warm. Messages made without a pool
+// (wills, broker-generated messages, tests) use the heap the same way.
+//
 // Thread-safety: immutable after construction except the encoding cache, which is lock-free
 // (each slot is published with compare-and-swap; a thread that loses the race frees its copy).
 #pragma once
@@ -20,8 +25,9 @@
 #include <utility>
 #include <vector>
 
-#include "session/encoded_publish.hpp"
+#include "base/block_pool.hpp"
 #include "protocol/packets.hpp"
+#include "session/encoded_publish.hpp"
 
 namespace pregon::session {
 
@@ -39,12 +45,21 @@ struct MessageProperties {
 class Message;
 using MessagePtr = std::shared_ptr<const Message>;
 
+// What one thread needs to build messages and their encodings without allocating: its pool, and a
+// scratch buffer to encode into. Owned per event-loop thread; outlives every message built with it.
+struct MessageMemory {
+  base::BlockPool pool;
+  std::vector<uint8_t> scratch;
+};
+
 class Message : public std::enable_shared_from_this<Message> {
+  struct Private {};  // keeps construction to the factories below, through std::allocate_shared
+
  public:
-  // Copies what it keeps out of a decoded PUBLISH (whose views die with the read buffer).
-  // `topic` is the resolved topic (a topic alias already replaced). `expiry_deadline` is set when
-  // the publisher gave a Message Expiry Interval.
-  static MessagePtr from_publish(const protocol::Publish& p, std::string_view topic,
+  // Copies what it keeps out of a decoded PUBLISH (whose views die with the read buffer) into
+  // blocks of `memory`'s pool. `topic` is the resolved topic (a topic alias already replaced). An
+  // expiry deadline is set when the publisher gave a Message Expiry Interval.
+  static MessagePtr from_publish(MessageMemory& memory, const protocol::Publish& p, std::string_view topic,
                                  uint64_t origin_session, TimePoint now);
 
   // Builds a message from a will.
@@ -55,9 +70,12 @@ class Message : public std::enable_shared_from_this<Message> {
                          MessageProperties props = {}, std::optional<uint32_t> expiry_interval = {},
                          uint64_t origin_session = 0, TimePoint now = Clock::now());
 
+  Message(Private, base::BlockPool* pool, std::string_view topic, std::span<const uint8_t> payload);
   ~Message();
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
 
-  const std::string& topic() const { return topic_; }
+  std::string_view topic() const { return topic_; }
   std::span<const uint8_t> payload() const { return payload_; }
   protocol::QoS qos() const { return qos_; }
   bool retain() const { return retain_; }
@@ -70,15 +88,16 @@ class Message : public std::enable_shared_from_this<Message> {
 
   // The shared encoding for a receiver that needs no per-receiver properties (no subscription
   // identifiers, no topic alias, no expiry to count down). Packet identifier 0 and DUP clear;
-  // ClientLink::send_publish patches them.
-  std::shared_ptr<const EncodedPublish> shared_encoding(protocol::ProtocolVersion v,
-                                                                protocol::QoS qos, bool retain) const;
+  // ClientLink::send_publish patches them. Built, when missing, in the calling thread's `memory`.
+  std::shared_ptr<const EncodedPublish> shared_encoding(MessageMemory& memory, protocol::ProtocolVersion v,
+                                                        protocol::QoS qos, bool retain) const;
 
-  // A per-receiver encoding (subscription identifiers, a topic alias, or a counted-down expiry).
-  // `topic_alias` 0 means none; `send_topic` false sends an empty topic with the alias.
-  std::vector<uint8_t> encode(protocol::ProtocolVersion v, protocol::QoS qos, bool retain, bool dup,
-                              uint16_t packet_id, std::span<const uint32_t> subscription_ids,
-                              uint16_t topic_alias, bool send_topic, TimePoint now) const;
+  // A per-receiver encoding (subscription identifiers, a topic alias, or a counted-down expiry),
+  // written over `out`. `topic_alias` 0 means none; `send_topic` false sends an empty topic with the
+  // alias.
+  void encode(std::vector<uint8_t>& out, protocol::ProtocolVersion v, protocol::QoS qos, bool retain, bool dup,
+              uint16_t packet_id, std::span<const uint32_t> subscription_ids, uint16_t topic_alias,
+              bool send_topic, TimePoint now) const;
 
   // Size of the encoding `encode` would produce (for the receiver's Maximum Packet Size).
   size_t encoded_size(protocol::ProtocolVersion v, protocol::QoS qos,
@@ -86,13 +105,15 @@ class Message : public std::enable_shared_from_this<Message> {
                       TimePoint now) const;
 
  private:
-  Message() = default;
+  static std::shared_ptr<Message> allocate(base::BlockPool* pool, std::string_view topic,
+                                           std::span<const uint8_t> payload);
   protocol::Publish to_publish(protocol::ProtocolVersion v, protocol::QoS qos, bool retain, bool dup,
                                uint16_t packet_id, std::span<const uint32_t> subscription_ids,
                                uint16_t topic_alias, bool send_topic, TimePoint now) const;
 
-  std::string topic_;
-  std::vector<uint8_t> payload_;
+  void* storage_ = nullptr;  // one pool block: the topic, then the payload
+  std::string_view topic_;
+  std::span<const uint8_t> payload_;
   protocol::QoS qos_ = protocol::QoS::AtMostOnce;
   bool retain_ = false;
   MessageProperties props_;

@@ -1,0 +1,85 @@
+// BlockPool: memory blocks in power-of-two size classes for the message path, so that relaying a
+// message makes no trip through malloc once the pool has warmed up. Each event-loop thread owns one
+// pool and is the only one that allocates from it; a block may be freed on any thread, because the
+// last reference to a message can be dropped by any thread that delivered it.
+//
+// Every block starts with a header that names its pool and size class. Freeing pushes the block on
+// its pool's lock-free return stack (one compare-and-swap); the owner takes that whole stack in one
+// exchange when its private free list runs dry. Only the owner pops, so the stack needs no ABA guard.
+// Blocks larger than the largest class, and blocks asked of no pool, come from operator new and
+// carry a null pool in their header, so that one `free` serves every block.
+//
+// Memory bound: a pool keeps at most `max_cached_bytes` of free blocks; a block freed beyond that
+// goes back to the system allocator, so a burst (a million queued messages, later acknowledged)
+// does not pin its peak forever.
+//
+// Ownership: a pool must outlive every block it handed out; the destructor frees the cached blocks.
+// Thread-safety: allocate() on the owner thread only; free() on any thread.
+#pragma once
+
+#include <atomic>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace pregon::base {
+
+class BlockPool {
+ public:
+  static constexpr size_t kMinBlock = 64;
+  static constexpr size_t kClasses = 10;  // 64 B .. 32 KiB, header included
+  static constexpr size_t kHeader = 16;   // keeps the user part 16-byte aligned
+  static constexpr size_t kDefaultMaxCached = size_t{32} << 20;
+
+  explicit BlockPool(size_t max_cached_bytes = kDefaultMaxCached) : max_cached_(max_cached_bytes) {}
+  ~BlockPool();
+  BlockPool(const BlockPool&) = delete;
+  BlockPool& operator=(const BlockPool&) = delete;
+
+  // At least `bytes` usable bytes, 16-byte aligned. `pool` may be null: plain heap memory.
+  // Throws std::bad_alloc like operator new.
+  static void* allocate(BlockPool* pool, size_t bytes);
+  // Any block from allocate(), on any thread. Null is ignored.
+  static void free(void* p) noexcept;
+
+  // Bytes held in free blocks (both lists), for metrics and tests.
+  size_t cached_bytes() const { return cached_.load(std::memory_order_relaxed); }
+
+ private:
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+  struct Header {
+    BlockPool* pool;
+    uint32_t size_class;
+  };
+  static_assert(sizeof(Header) <= kHeader);
+
+  static size_t class_bytes(size_t c) { return kMinBlock << c; }
+  void* take(size_t c);
+  void give_back(Header* h) noexcept;
+
+  const size_t max_cached_;
+  std::atomic<size_t> cached_{0};
+  std::array<FreeBlock*, kClasses> local_{};                // owner thread only
+  std::array<std::atomic<FreeBlock*>, kClasses> returned_{};  // any thread pushes; the owner takes all
+};
+
+// An allocator over a BlockPool, for std::allocate_shared: the control block and the object share
+// one pooled block, and the block goes back to its pool on whichever thread drops the last reference.
+template <class T>
+struct PoolAllocator {
+  using value_type = T;
+  BlockPool* pool = nullptr;
+
+  explicit PoolAllocator(BlockPool* p) : pool(p) {}
+  template <class U>
+  PoolAllocator(const PoolAllocator<U>& other) : pool(other.pool) {}  // NOLINT: rebinding
+
+  T* allocate(size_t n) { return static_cast<T*>(BlockPool::allocate(pool, n * sizeof(T))); }
+  void deallocate(T* p, size_t) noexcept { BlockPool::free(p); }
+  template <class U>
+  bool operator==(const PoolAllocator<U>& other) const { return pool == other.pool; }
+};
+
+}  // namespace pregon::base

@@ -1,0 +1,44 @@
+// MessageInbox: the messages other shards hand to one shard's fan-out. A producer moves in its whole
+// batch for that shard once per loop iteration; the owner takes everything at once. Vectors are
+// swapped rather than copied whenever the inbox is empty, so their capacity circulates between the
+// shards and a hand-over allocates nothing in the steady state.
+//
+// Thread-safety: put() from any thread, take() on the owner's thread; one short lock each.
+#pragma once
+
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "session/message.hpp"
+
+namespace pregon::broker {
+
+class MessageInbox {
+ public:
+  // Moves `batch`'s messages in, after any already queued, and leaves `batch` empty. Returns true
+  // when the inbox was empty: the caller then wakes the owner, since no hand-over is pending.
+  bool put(std::vector<session::MessagePtr>& batch) {
+    std::lock_guard lock(mutex_);
+    const bool was_empty = queued_.empty();
+    if (was_empty) {
+      queued_.swap(batch);
+    } else {
+      for (auto& m : batch) queued_.push_back(std::move(m));
+      batch.clear();
+    }
+    return was_empty;
+  }
+
+  // Swaps everything queued into `out`, which must be empty.
+  void take(std::vector<session::MessagePtr>& out) {
+    std::lock_guard lock(mutex_);
+    out.swap(queued_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<session::MessagePtr> queued_;
+};
+
+}  // namespace pregon::broker
