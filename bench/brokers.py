@@ -195,7 +195,9 @@ def pregon_broker(binary, label, threads, workdir, cpus=(), nofile=4096, max_que
     with open(config, "w", encoding="ascii") as f:
         f.write(f'threads = {threads}\nlog_level = "warn"\n\n'
                 f'[listener]\nbind = "{LOOPBACK}"\nport = {port}\n\n'
-                f"[limits]\nmax_queued_messages = {max_queued}\n")
+                f"[limits]\nmax_queued_messages = {max_queued}\n\n"
+                # Like mosquitto below: nothing on disk (clean sessions would write nothing anyway).
+                f"[persistence]\nenabled = false\n")
     argv = [binary, "--config", config, "--port", str(port), "--threads", str(threads),
             "--log-level", "warn"]
     return Broker(label, "pregon", argv, port, workdir, cpus, nofile)

@@ -68,6 +68,9 @@ class Broker:
             else:
                 merged[k] = v
         merged.setdefault("listener", {}).update({"bind": self.host, "port": self.port})
+        if self.kind == "pregon":
+            # Persistence stays on, as by default, in a directory of this broker's own.
+            merged.setdefault("persistence", {}).setdefault("dir", str(tmp_path / f"data-{self.port}"))
         self.settings = merged
         self.config = tmp_path / f"{self.kind}-{self.port}{self.config_suffix}"
         self.config.write_text(self.render_config(merged))
@@ -94,6 +97,8 @@ class Broker:
 
     def stop(self):
         """SIGTERM; asserts a clean exit (under ASan this includes no leak report)."""
+        if getattr(self, "killed", False):
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -104,6 +109,14 @@ class Broker:
                 raise AssertionError(f"{self.kind} did not stop on SIGTERM")
         self._log_file.close()
         assert self.proc.returncode == 0, f"{self.kind} exited with {self.proc.returncode}:\n{self.log.read_text()[-5000:]}"
+
+    def kill(self):
+        """SIGKILL: a crash. The process gets no chance to write anything more."""
+        self.killed = True
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log_file.close()
 
     def log_text(self):
         if not self._log_file.closed:
@@ -122,7 +135,7 @@ MOSQUITTO_LIMITS = {
     "topic_alias_maximum": "max_topic_alias",
 }
 # Settings with no effect on protocol behaviour, ignored for mosquitto.
-MOSQUITTO_IGNORED = {"threads", "log_level", "listener"}
+MOSQUITTO_IGNORED = {"threads", "log_level", "listener", "persistence"}
 
 
 class MosquittoBroker(Broker):

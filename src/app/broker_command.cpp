@@ -36,6 +36,8 @@ int run_broker(int argc, char** argv) {
   cli.add_option("-b,--bind", overrides.bind, "listener address (overrides the file)");
   cli.add_option("-t,--threads", overrides.threads, "event-loop threads, 0 = one per core (overrides the file)");
   cli.add_option("-l,--log-level", overrides.log_level, "trace, debug, info, warn, error, critical, off");
+  cli.add_option("-d,--data-dir", overrides.data_dir, "persistence directory (overrides the file)");
+  cli.add_flag("--no-persistence", overrides.no_persistence, "keep everything in memory only (overrides the file)");
   cli.set_version_flag("-V,--version", std::string(kVersion));
   try {
     cli.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "auth/acl_file.hpp"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -61,22 +63,22 @@ base::Expected<Acl, AclError> Acl::parse(std::string_view text) {
       continue;
     }
     if (keyword != "topic" && keyword != "pattern") {
-      return error_at(number, "unknown keyword \"" + std::string(keyword) + "\" (expected user, topic or pattern)");
+      return error_at(number, fmt::format("unknown keyword \"{}\" (expected user, topic or pattern)", keyword));
     }
     const bool pattern = keyword == "pattern";
     Access access = Access::kReadWrite;
     std::string_view filter = rest;
     const auto [word, after] = first_word(rest);
     if (const std::optional<Access> named = access_named(word)) {
-      if (after.empty()) return error_at(number, "`" + std::string(keyword) + " " + std::string(word) + "` needs a topic filter");
+      if (after.empty()) return error_at(number, fmt::format("`{} {}` needs a topic filter", keyword, word));
       access = *named;
       filter = after;
     }
-    if (filter.empty()) return error_at(number, "`" + std::string(keyword) + "` needs a topic filter");
+    if (filter.empty()) return error_at(number, fmt::format("`{}` needs a topic filter", keyword));
     // [MQTT-4.7.1-2], [MQTT-4.7.1-3], [MQTT-4.7.3-*]: the line is matched as a subscription filter
     // would be, so it has to be one.
     if (!routing::valid_topic_filter(filter)) {
-      return error_at(number, "invalid topic filter \"" + std::string(filter) + "\"");
+      return error_at(number, fmt::format("invalid topic filter \"{}\"", filter));
     }
     Rule rule{access, AclFilter::compile(filter, pattern), pattern};
     (pattern ? acl.patterns_ : *section).push_back(std::move(rule));

@@ -29,7 +29,7 @@ class BlockPool {
   static constexpr size_t kMinBlock = 64;
   static constexpr size_t kClasses = 10;  // 64 B .. 32 KiB, header included
   static constexpr size_t kHeader = 16;   // keeps the user part 16-byte aligned
-  static constexpr size_t kDefaultMaxCached = size_t{32} << 20;
+  static constexpr size_t kDefaultMaxCached = size_t{8} << 20;
 
   explicit BlockPool(size_t max_cached_bytes = kDefaultMaxCached) : max_cached_(max_cached_bytes) {}
   ~BlockPool();

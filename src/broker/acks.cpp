@@ -9,6 +9,7 @@ using State = session::Inflight::State;
 void ShardImpl::on_puback(Client& c, uint16_t packet_id) {
   Session& s = *c.session;
   if (auto* f = s.find_inflight(packet_id); f != nullptr && f->state == State::AwaitPubAck) {
+    persister.finish(s, f->delivery, packet_id);
     s.erase_inflight(packet_id);
     pump(s, Clock::now());
   }
@@ -23,18 +24,28 @@ void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p) {
   }
   if (protocol::is_error(p.reason)) {
     // [MQTT-4.3.3-?] a refused PUBREC ends the flow; the identifier is free again.
+    persister.finish(s, f->delivery, p.packet_id);
     s.erase_inflight(p.packet_id);
     pump(s, Clock::now());
     return;
   }
   f->state = State::AwaitPubComp;
+  // A stored flow sends PUBREL once its new state is durable: resent after a crash, the PUBLISH
+  // would reach a client that already released it as a new message.
+  std::shared_ptr<DurableAck> ack;
+  if (state.durable_acks() && f->delivery.stored_sequence != 0) {
+    ack = std::make_shared<DurableAck>(1, index, s.id(), c.serial, p.packet_id, AckKind::PubRel);
+    persister.hold(ack);
+  }
+  persister.write_released(s, *f);
   f->delivery.message.reset();  // only the identifier matters from here on
-  send(c, protocol::PubRel{p.packet_id, ReasonCode::Success, {}});  // [MQTT-4.3.3-3]
+  acknowledge(c, p.packet_id, AckKind::PubRel, ReasonCode::Success, ack != nullptr);  // [MQTT-4.3.3-3]
 }
 
 void ShardImpl::on_pubcomp(Client& c, uint16_t packet_id) {
   Session& s = *c.session;
   if (auto* f = s.find_inflight(packet_id); f != nullptr && f->state == State::AwaitPubComp) {
+    persister.finish(s, f->delivery, packet_id);
     s.erase_inflight(packet_id);
     pump(s, Clock::now());
   }

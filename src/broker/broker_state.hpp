@@ -5,15 +5,18 @@
 //
 // Thread-safety: the configuration is immutable; the retained store is guarded by its own mutex
 // (touched only for retained PUBLISHes and on SUBSCRIBE, never per ordinary message); a shard's
-// memory is allocated from by that shard's thread only; inboxes lock on their own.
+// memory is allocated from by that shard's thread only; inboxes lock on their own; the durable store
+// is thread-safe.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
 #include "broker/message_inbox.hpp"
 #include "config/config.hpp"
 #include "session/message.hpp"
+#include "storage/durable_store.hpp"
 
 namespace pregon::broker {
 
@@ -21,13 +24,27 @@ struct RetainedImpl;
 
 class BrokerState {
  public:
-  explicit BrokerState(config::Config config);
+  // `store` null: persistence is off.
+  explicit BrokerState(config::Config config, std::unique_ptr<storage::DurableStore> store = nullptr);
   ~BrokerState();
   const config::Config& config() const { return config_; }
   unsigned shard_count() const { return shard_count_; }
   RetainedImpl& retained() { return *retained_; }
   session::MessageMemory& memory(unsigned shard) { return *memories_[shard]; }
   MessageInbox& inbox(unsigned shard) { return *inboxes_[shard]; }
+
+  // Null when persistence is off.
+  storage::DurableStore* store() { return store_.get(); }
+  // Waits for every pending write and its callback, then closes the store. At shutdown, after the
+  // shards' last commit; nothing may write afterwards.
+  void close_store() { store_.reset(); }
+  // Whether a QoS 1/2 acknowledgement waits until the message is durable (sync batch or always).
+  bool durable_acks() const { return store_ != nullptr && config_.persistence.sync != "none"; }
+  // Ids for stored messages, unique across shards and above every id recovered from the store.
+  std::atomic<uint64_t>& next_message_id() { return next_message_id_; }
+  // Subscriptions held by persistent sessions, over all shards. While there are none, a QoS 1
+  // message can be acknowledged without waiting for the store. Never below the true count.
+  std::atomic<int64_t>& persistent_subscriptions() { return persistent_subscriptions_; }
 
  private:
   config::Config config_;
@@ -36,6 +53,10 @@ class BrokerState {
   std::vector<std::unique_ptr<session::MessageMemory>> memories_;
   std::vector<std::unique_ptr<MessageInbox>> inboxes_;
   std::unique_ptr<RetainedImpl> retained_;
+  // Flushed by the server while its loops still exist: commit callbacks post to them.
+  std::unique_ptr<storage::DurableStore> store_;
+  std::atomic<uint64_t> next_message_id_{1};
+  std::atomic<int64_t> persistent_subscriptions_{0};
 };
 
 }  // namespace pregon::broker

@@ -12,7 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/ring_deque.hpp"
 #include "broker/client_link.hpp"
+#include "broker/durable_ack.hpp"
 #include "broker/shard.hpp"
 #include "protocol/version.hpp"
 #include "session/session.hpp"
@@ -28,21 +30,28 @@ class Client {
  public:
   enum class State : uint8_t { AwaitConnect, Connected, Closing };
 
-  Client(ClientLink& l, TimePoint now) : link(l), opened_at(now), last_received(now) {}
+  Client(ClientLink& l, uint64_t serial_number, TimePoint now)
+      : link(l), serial(serial_number), opened_at(now), last_received(now) {}
 
+  // Fields grouped by size, so that an idle connection costs as little as it can.
   ClientLink& link;
-  State state = State::AwaitConnect;
-  protocol::ProtocolVersion version = protocol::ProtocolVersion::V311;
+  const uint64_t serial;  // unique on its shard: tells a later connection of the same session apart
   TimePoint opened_at;
   TimePoint last_received;
-  uint16_t keep_alive = 0;  // seconds, as granted
   session::Session* session = nullptr;
+  State state = State::AwaitConnect;
+  protocol::ProtocolVersion version = protocol::ProtocolVersion::V311;
+  uint16_t keep_alive = 0;  // seconds, as granted
+  // False once the client sent DISCONNECT 0x00 (the will is discarded) [MQTT-3.1.2-10].
+  bool publish_will_on_close = true;
 
   // What a 5.0 client announced in CONNECT.
-  uint16_t receive_maximum = 65535;
-  uint32_t maximum_packet_size = std::numeric_limits<uint32_t>::max();
-  uint16_t topic_alias_maximum = 0;
   bool request_problem_information = true;
+  uint16_t receive_maximum = 65535;
+  uint16_t topic_alias_maximum = 0;
+  uint32_t maximum_packet_size = std::numeric_limits<uint32_t>::max();
+
+  std::string close_reason = "connection lost";
 
   // 5.0 topic aliases, made on first use: most connections never use them, and an idle
   // connection should cost little [MQTT-3.3.2-*].
@@ -56,14 +65,26 @@ class Client {
     return *aliases_;
   }
 
-  // False once the client sent DISCONNECT 0x00 (the will is discarded) [MQTT-3.1.2-10].
-  bool publish_will_on_close = true;
-  std::string close_reason = "connection lost";
+  // PUBACKs, PUBRECs and PUBRELs owed to this client, in the order of the packets they answer
+  // [MQTT-4.6.0-2/3/4], while one of them waits until what it confirms is durable. Made on first
+  // use, like the aliases.
+  struct OwedAck {
+    uint16_t packet_id;
+    AckKind kind;
+    bool ready;
+    protocol::ReasonCode reason;
+  };
+  bool owes_acks() const { return owed_acks_ && !owed_acks_->empty(); }
+  base::RingDeque<OwedAck>& owed_acks() {
+    if (!owed_acks_) owed_acks_ = std::make_unique<base::RingDeque<OwedAck>>();
+    return *owed_acks_;
+  }
 
   bool is_v5() const { return version == protocol::ProtocolVersion::V5; }
 
  private:
   std::unique_ptr<TopicAliases> aliases_;
+  std::unique_ptr<base::RingDeque<OwedAck>> owed_acks_;
 };
 
 }  // namespace pregon::broker

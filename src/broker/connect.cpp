@@ -147,13 +147,14 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   uint32_t expiry = v5 ? p.properties.session_expiry_interval.value_or(0)
                        : (p.clean_start ? 0 : std::numeric_limits<uint32_t>::max());
   const bool expiry_cut = expiry > limits.max_session_expiry_interval;
-  s->expiry_interval = std::min(expiry, limits.max_session_expiry_interval);
+  set_expiry(*s, std::min(expiry, limits.max_session_expiry_interval));
 
   s->will.reset();
   if (p.will) {
     s->will = session::StoredWill{session::Message::from_will(*p.will, s->id(), now),
                                   v5 ? p.will->properties.will_delay_interval.value_or(0) : 0};
   }
+  persister.write_session(*s, static_cast<uint8_t>(p.version), std::nullopt);
 
   c.session = s;
   attached[s->id()] = &c;

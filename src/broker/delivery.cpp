@@ -14,10 +14,11 @@ QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
 }  // namespace
 
-void ShardImpl::publish(const MessagePtr& m, TimePoint now) {
+void ShardImpl::publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack) {
   route_local(m, now);
+  if (ack) persister.hold(ack);
   for (unsigned k = 0; k < outbox.size(); ++k) {
-    if (k != index) outbox[k].push_back(m);
+    if (k != index) outbox[k].push_back({m, ack});
   }
 }
 
@@ -29,7 +30,10 @@ void ShardImpl::flush_outbox() {
 
 void ShardImpl::drain_inbox(TimePoint now) {
   state.inbox(index).take(arrived);
-  for (const auto& m : arrived) route_local(m, now);
+  for (auto& r : arrived) {
+    route_local(r.message, now);
+    if (r.ack) persister.hold(std::move(r.ack));
+  }
   arrived.clear();  // keeps the capacity for the next swap
 }
 
@@ -128,23 +132,33 @@ void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
     send_publish(*c, d, 0, false, now);
     return;
   }
+  persister.track(s, d);
   if (c != nullptr && s.queue().empty() && has_room(*c, s)) {
-    send_in_window(*c, s, std::move(d), now);
+    send_in_window(*c, s, std::move(d), now, false);
     return;
   }
-  if (!s.enqueue(std::move(d), config.limits.max_queued_messages)) ++dropped_queue_full;
+  persister.write_queued(s, d);
+  if (auto dropped = s.enqueue(std::move(d), config.limits.max_queued_messages)) {
+    ++dropped_queue_full;
+    persister.finish(s, *dropped, std::nullopt);
+  }
 }
 
 bool ShardImpl::has_room(const Client& c, const Session& s) const {
   return s.inflight().size() < window(c) && c.link.queued_bytes() <= config.limits.output_buffer_bytes;
 }
 
-void ShardImpl::send_in_window(Client& c, Session& s, Delivery d, TimePoint now) {
+void ShardImpl::send_in_window(Client& c, Session& s, Delivery d, TimePoint now, bool was_queued) {
   const uint16_t id = s.next_packet_id();
-  if (!send_publish(c, d, id, false, now)) return;  // expired, or too large for this client
+  if (!send_publish(c, d, id, false, now)) {  // expired, or too large for this client
+    persister.finish(s, d, std::nullopt);
+    return;
+  }
   const auto state = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
                                                : session::Inflight::State::AwaitPubRec;
-  s.add_inflight(session::Inflight{id, state, std::move(d)});
+  session::Inflight f{id, state, std::move(d)};
+  persister.write_inflight(s, f, was_queued);
+  s.add_inflight(std::move(f));
 }
 
 void ShardImpl::pump(Session& s, TimePoint now) {
@@ -154,7 +168,7 @@ void ShardImpl::pump(Session& s, TimePoint now) {
   while (!s.queue().empty() && c.state == Client::State::Connected && has_room(c, s)) {
     Delivery d = std::move(s.queue().front());
     s.queue().pop_front();
-    send_in_window(c, s, std::move(d), now);
+    send_in_window(c, s, std::move(d), now, true);
   }
 }
 

@@ -1,6 +1,7 @@
 // Session life: creation, detaching at close (wills, expiry), ending, and shared messages handed
 // back to their groups when a member can no longer take them.
 #include "broker/shard_impl.hpp"
+#include "broker/stored_records.hpp"
 #include "routing/topic.hpp"
 
 namespace pregon::broker {
@@ -31,9 +32,12 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   return_shared(s);
   if (s.expiry_interval == 0) {
     end_session(s, now);  // [MQTT-3.1.2-6 / 4.1.0-?]
-  } else if (s.expiry_interval != std::numeric_limits<uint32_t>::max()) {
+    return;
+  }
+  if (s.expiry_interval != std::numeric_limits<uint32_t>::max()) {
     expiring[s.id()] = now + std::chrono::seconds(s.expiry_interval);
   }
+  persister.write_session(s, static_cast<uint8_t>(c.version), ClockPair::now().wall_unix_ms);
 }
 
 void ShardImpl::return_shared(Session& s) {
@@ -43,6 +47,7 @@ void ShardImpl::return_shared(Session& s) {
   auto& queue = s.queue();
   for (auto it = queue.begin(); it != queue.end();) {
     if (it->shared) {
+      persister.finish(s, *it, std::nullopt);
       returned.push_back(std::move(*it));
       it = queue.erase(it);
     } else {
@@ -50,11 +55,13 @@ void ShardImpl::return_shared(Session& s) {
     }
   }
   // QoS 1 only: a QoS 2 message already sent must be completed with this session [MQTT-4.8.2-4/5].
-  s.take_inflight_if(
-      [](const session::Inflight& f) {
-        return f.delivery.shared && f.state == session::Inflight::State::AwaitPubAck;
-      },
-      returned);
+  const auto handed_back = [](const session::Inflight& f) {
+    return f.delivery.shared && f.state == session::Inflight::State::AwaitPubAck;
+  };
+  for (const auto& f : s.inflight()) {
+    if (handed_back(f)) persister.finish(s, f.delivery, f.packet_id);
+  }
+  s.take_inflight_if(handed_back, returned);
   const auto now = Clock::now();
   for (const auto& d : returned) regroup(d.message, *d.shared, now, 0);
 }
@@ -72,9 +79,29 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
     }
   }
   return_shared(s);
+  if (Persister::persistent(s)) count_persistent_subscriptions(s, -1);
+  persister.erase_session(s);
   expiring.erase(id);
   attached.erase(id);
   sessions->erase(s);  // destroys s
+}
+
+void ShardImpl::set_expiry(Session& s, uint32_t expiry_interval) {
+  const bool was = Persister::persistent(s);
+  if (was && expiry_interval == 0) {
+    // No longer kept across a disconnect, so no longer on disk either.
+    count_persistent_subscriptions(s, -1);
+    persister.erase_session(s);
+    s.forget_stored();
+  }
+  s.expiry_interval = expiry_interval;
+  if (!was && expiry_interval != 0) count_persistent_subscriptions(s, +1);
+}
+
+void ShardImpl::count_persistent_subscriptions(const Session& s, int64_t sign) {
+  if (!s.subscriptions.empty()) {
+    state.persistent_subscriptions().fetch_add(sign * static_cast<int64_t>(s.subscriptions.size()));
+  }
 }
 
 void ShardImpl::fire_will(uint64_t session_id, TimePoint now) {

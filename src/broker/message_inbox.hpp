@@ -10,15 +10,23 @@
 #include <utility>
 #include <vector>
 
+#include "broker/durable_ack.hpp"
 #include "session/message.hpp"
 
 namespace pregon::broker {
+
+// A message on its way to another shard's fan-out, with the acknowledgement waiting for it (when
+// the publisher's PUBACK/PUBREC waits until the message is durable).
+struct Routed {
+  session::MessagePtr message;
+  std::shared_ptr<DurableAck> ack;
+};
 
 class MessageInbox {
  public:
   // Moves `batch`'s messages in, after any already queued, and leaves `batch` empty. Returns true
   // when the inbox was empty: the caller then wakes the owner, since no hand-over is pending.
-  bool put(std::vector<session::MessagePtr>& batch) {
+  bool put(std::vector<Routed>& batch) {
     std::lock_guard lock(mutex_);
     const bool was_empty = queued_.empty();
     if (was_empty) {
@@ -31,14 +39,14 @@ class MessageInbox {
   }
 
   // Swaps everything queued into `out`, which must be empty.
-  void take(std::vector<session::MessagePtr>& out) {
+  void take(std::vector<Routed>& out) {
     std::lock_guard lock(mutex_);
     out.swap(queued_);
   }
 
  private:
   std::mutex mutex_;
-  std::vector<session::MessagePtr> queued_;
+  std::vector<Routed> queued_;
 };
 
 }  // namespace pregon::broker

@@ -2,6 +2,7 @@
 // flows and routing.
 #include "broker/retained.hpp"
 #include "broker/shard_impl.hpp"
+#include "broker/stored_records.hpp"
 #include "protocol/utf8.hpp"
 #include "routing/topic.hpp"
 
@@ -61,11 +62,12 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   }
 
   ReasonCode outcome = ReasonCode::Success;
+  std::shared_ptr<DurableAck> ack;
   if (p.qos == QoS::ExactlyOnce) {
     auto& pending = s.inbound_qos2();
     if (pending.contains(p.packet_id)) {
       // [MQTT-4.3.3-?] a resent QoS 2 PUBLISH before PUBREL: acknowledge again, deliver once.
-      send(c, protocol::PubRec{p.packet_id, ReasonCode::Success, {}});
+      acknowledge(c, p.packet_id, AckKind::PubRec, ReasonCode::Success, false);
       return;
     }
     if (pending.size() >= config.limits.receive_maximum) {
@@ -79,30 +81,101 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   } else if (!is_sys_topic(topic)) {
     // $SYS/ is the broker's own namespace: clients' publishes there are acknowledged and dropped.
     MessagePtr m = session::Message::from_publish(memory, p, topic, s.id(), now);
-    if (p.retain) keep_retained(m);
-    publish(m, now);
+    // The acknowledgement waits until the message is durable wherever it must survive: with
+    // persistent subscribers anywhere, a retained update, or this session's QoS 2 state.
+    if (p.qos != QoS::AtMostOnce && state.durable_acks() &&
+        (p.retain || state.persistent_subscriptions().load() > 0 ||
+         (p.qos == QoS::ExactlyOnce && Persister::persistent(s)))) {
+      ack = std::make_shared<DurableAck>(router.shard_count() + (p.retain ? 1u : 0u), index, s.id(), c.serial,
+                                         p.packet_id, p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck);
+    }
+    if (p.retain) keep_retained(m, ack);
+    publish(m, now, ack);
   }
 
-  if (p.qos == QoS::AtLeastOnce) {
-    send(c, protocol::PubAck{p.packet_id, outcome, {}});
-  } else if (p.qos == QoS::ExactlyOnce) {
-    if (!protocol::is_error(outcome)) s.inbound_qos2().insert(p.packet_id);
-    send(c, protocol::PubRec{p.packet_id, outcome, {}});
+  if (p.qos == QoS::ExactlyOnce && !protocol::is_error(outcome)) {
+    s.inbound_qos2().insert(p.packet_id);
+    persister.write_inbound_qos2(s, p.packet_id);  // [MQTT-4.3.3-?] exactly once across a restart
+  }
+  if (p.qos != QoS::AtMostOnce) {
+    acknowledge(c, p.packet_id, p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck, outcome,
+                ack != nullptr);
   }
 }
 
-void ShardImpl::keep_retained(const MessagePtr& m) {
+void ShardImpl::acknowledge(Client& c, uint16_t packet_id, AckKind kind, ReasonCode reason, bool wait) {
+  if (!wait && !c.owes_acks()) {
+    send_ack(c, packet_id, kind, reason);
+    return;
+  }
+  // [MQTT-4.6.0-2/3/4] in the order of what they answer, even when a later one is durable sooner.
+  c.owed_acks().push_back({packet_id, kind, !wait, reason});
+  send_owed_acks(c);
+}
+
+void ShardImpl::send_ack(Client& c, uint16_t packet_id, AckKind kind, ReasonCode reason) {
+  switch (kind) {
+    case AckKind::PubAck: send(c, protocol::PubAck{packet_id, reason, {}}); break;
+    case AckKind::PubRec: send(c, protocol::PubRec{packet_id, reason, {}}); break;
+    case AckKind::PubRel: send(c, protocol::PubRel{packet_id, reason, {}}); break;
+  }
+}
+
+void ShardImpl::send_owed_acks(Client& c) {
+  if (!c.owes_acks()) return;
+  auto& owed_acks = c.owed_acks();
+  while (!owed_acks.empty() && owed_acks.front().ready) {
+    const auto owed = owed_acks.front();
+    owed_acks.pop_front();
+    send_ack(c, owed.packet_id, owed.kind, owed.reason);
+  }
+}
+
+void ShardImpl::send_durable_ack(const DurableAck& ack) {
+  auto at = attached.find(ack.session);
+  if (at == attached.end() || at->second->serial != ack.client) return;  // gone: it will resend
+  Client& c = *at->second;
+  if (c.state != Client::State::Connected) return;
+  if (!c.owes_acks()) return;
+  for (auto& owed : c.owed_acks()) {
+    if (owed.packet_id != ack.packet || owed.kind != ack.kind || owed.ready) continue;
+    if (ack.failed.load(std::memory_order_relaxed)) {
+      if (!c.is_v5()) {
+        // 3.1.1 cannot carry an error in PUBACK/PUBREC: without it the client sends again.
+        close_client(c, ReasonCode::UnspecifiedError, "the message could not be stored");
+        return;
+      }
+      owed.reason = ReasonCode::UnspecifiedError;
+      if (owed.kind == AckKind::PubRec) c.session->inbound_qos2().erase(owed.packet_id);
+    }
+    owed.ready = true;
+    break;
+  }
+  send_owed_acks(c);
+}
+
+void ShardImpl::keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack) {
   RetainedImpl& r = state.retained();
   std::lock_guard lock(r.mutex);
+  storage::Batch change;
   if (m->payload().empty()) {
     r.store.erase(m->topic());  // [MQTT-3.3.1-10/11]
+    change.erase_retained(m->topic());
   } else {
     r.store.set(m->topic(), m);  // [MQTT-3.3.1-5]
+    change.put_retained(m->topic(), to_stored(*m, ClockPair::now()));
+  }
+  // Committed under the lock, so that the store sees retained changes in the order memory did.
+  if (auto* store = state.store()) {
+    std::function<void(bool)> reported;
+    if (ack) reported = [ack, this](bool ok) { DurableAck::arrive(ack, ok, router); };
+    store->commit(std::move(change), std::move(reported));
   }
 }
 
 void ShardImpl::on_pubrel(Client& c, const protocol::PubRel& p) {
   const bool known = c.session->inbound_qos2().erase(p.packet_id) > 0;
+  if (known) persister.erase_inbound_qos2(*c.session, p.packet_id);
   send(c, protocol::PubComp{p.packet_id, known ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound, {}});
 }
 

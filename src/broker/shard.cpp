@@ -27,10 +27,11 @@ std::optional<ConnectHeader> connect_header(const protocol::Frame& f) {
 }
 }  // namespace
 
-BrokerState::BrokerState(config::Config config)
+BrokerState::BrokerState(config::Config config, std::unique_ptr<storage::DurableStore> store)
     : config_(std::move(config)),
       shard_count_(config::effective_threads(config_)),
-      retained_(std::make_unique<RetainedImpl>()) {
+      retained_(std::make_unique<RetainedImpl>()),
+      store_(std::move(store)) {
   for (unsigned i = 0; i < shard_count_; ++i) {
     memories_.push_back(std::make_unique<session::MessageMemory>());
     inboxes_.push_back(std::make_unique<MessageInbox>());
@@ -44,6 +45,7 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       router(r),
       config(st.config()),
       memory(st.memory(idx)),
+      persister(st.store(), st.next_message_id()),
       sessions(std::make_unique<session::MemorySessionStore>()),
       outbox(r.shard_count()) {}
 
@@ -57,7 +59,7 @@ Shard::~Shard() {
 unsigned Shard::index() const { return impl_->index; }
 
 Client* Shard::open(ClientLink& link, TimePoint now) {
-  auto* c = new Client(link, now);
+  auto* c = new Client(link, impl_->next_client_serial++, now);
   impl_->clients.insert(c);
   return c;
 }
@@ -74,7 +76,10 @@ void Shard::on_output_drained(Client& c, TimePoint now) {
 
 void Shard::tick(TimePoint now) { impl_->tick(now); }
 
-void Shard::end_of_iteration() { impl_->flush_outbox(); }
+void Shard::end_of_iteration() {
+  impl_->flush_outbox();
+  impl_->persister.commit(impl_->router);
+}
 
 void Shard::drain_inbox(TimePoint now) { impl_->drain_inbox(now); }
 
@@ -184,7 +189,7 @@ void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p) {
         close_client(c, ReasonCode::ProtocolError, "session expiry set on DISCONNECT after 0 in CONNECT");
         return;
       }
-      c.session->expiry_interval = std::min(*sei, config.limits.max_session_expiry_interval);
+      set_expiry(*c.session, std::min(*sei, config.limits.max_session_expiry_interval));
     }
   }
   // [MQTT-3.14.4-3] a normal DISCONNECT discards the will; 0x04 asks for it to be published.

@@ -21,6 +21,9 @@
 
 #include "broker/broker_state.hpp"
 #include "broker/client.hpp"
+#include "broker/durable_ack.hpp"
+#include "broker/message_inbox.hpp"
+#include "broker/persister.hpp"
 #include "broker/shard.hpp"
 #include "protocol/codec.hpp"
 #include "routing/subscription_tree.hpp"
@@ -73,6 +76,8 @@ struct ShardImpl {
   ShardRouter& router;
   const config::Config& config;
   session::MessageMemory& memory;  // this thread's pool and encoding scratch
+  Persister persister;
+  uint64_t next_client_serial = 1;
 
   std::unordered_set<Client*> clients;
   std::unique_ptr<session::SessionStore> sessions;
@@ -80,8 +85,8 @@ struct ShardImpl {
   std::unordered_map<uint64_t, TimePoint> expiring;  // detached sessions with a finite expiry
   std::vector<PendingWill> pending_wills;
   routing::SubscriptionTree<SessionRef, session::Subscription> tree;
-  std::vector<std::vector<MessagePtr>> outbox;  // per target shard, flushed at end of iteration
-  std::vector<MessagePtr> arrived;              // what the last drain took from our inbox
+  std::vector<std::vector<Routed>> outbox;  // per target shard, flushed at end of iteration
+  std::vector<Routed> arrived;              // what the last drain took from our inbox
   uint64_t next_session_serial = 1;
   TimePoint last_sweep{};
 
@@ -106,10 +111,23 @@ struct ShardImpl {
   void on_publish(Client& c, protocol::Publish& p, TimePoint now);
   void on_pubrel(Client& c, const protocol::PubRel& p);
   // Stores a RETAIN message as its topic's retained message, or clears it when the payload is empty.
-  void keep_retained(const MessagePtr& m);
+  // With persistence, the change is written too, and reported to `ack` once durable.
+  void keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack = nullptr);
+  // Sends a PUBACK/PUBREC/PUBREL in order with those owed before it; `wait` holds it until
+  // send_durable_ack.
+  void acknowledge(Client& c, uint16_t packet_id, AckKind kind, protocol::ReasonCode reason, bool wait);
+  void send_ack(Client& c, uint16_t packet_id, AckKind kind, protocol::ReasonCode reason);
+  void send_durable_ack(const DurableAck& ack);
+  void send_owed_acks(Client& c);
+  // Sets a session's expiry; a session that becomes persistent, or stops being so, is written to
+  // or erased from the store.
+  void set_expiry(Session& s, uint32_t expiry_interval);
+  void count_persistent_subscriptions(const Session& s, int64_t sign);
 
   // delivery.cpp
-  void publish(const MessagePtr& m, TimePoint now);  // from a client or a will: all shards
+  // From a client or a will: to all shards. `ack` is reported by each shard once its writes for the
+  // message are durable.
+  void publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack = nullptr);
   void route_local(const MessagePtr& m, TimePoint now);
   void dispatch_shared(const MessagePtr& m, session::SharedOrigin origin, SessionRef member,
                        session::Subscription sub, TimePoint now, size_t group_size, unsigned attempts);
@@ -124,7 +142,7 @@ struct ShardImpl {
   // Whether the client's in-flight window and output buffer can take another QoS 1/2 message.
   bool has_room(const Client& c, const Session& s) const;
   // Sends with a fresh packet identifier and records it as in flight.
-  void send_in_window(Client& c, Session& s, Delivery d, TimePoint now);
+  void send_in_window(Client& c, Session& s, Delivery d, TimePoint now, bool was_queued);
   void flush_outbox();
   void drain_inbox(TimePoint now);
   uint64_t dropped_qos0 = 0;

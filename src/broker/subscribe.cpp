@@ -47,6 +47,8 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
     const std::string key(ts.filter);
     const bool existed = s.subscriptions.contains(key);
     s.subscriptions[key] = sub;  // [MQTT-3.8.4-3] replaces an existing one
+    persister.write_subscription(s, key, sub);
+    if (!existed && Persister::persistent(s)) state.persistent_subscriptions().fetch_add(1);
     const SessionRef me{index, s.id()};
     if (parsed->shared()) {
       join_group(std::string(parsed->group), std::string(parsed->filter), me, sub);
@@ -92,6 +94,8 @@ void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
       continue;
     }
     s.subscriptions.erase(it);
+    persister.erase_subscription(s, filter);
+    if (Persister::persistent(s)) state.persistent_subscriptions().fetch_sub(1);
     const SessionRef me{index, s.id()};
     if (const auto shared = routing::parse_shared(filter)) {
       leave_group(std::string(shared->group), std::string(shared->filter), me);

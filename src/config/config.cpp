@@ -76,6 +76,11 @@ Config apply_overrides(Config base, const Overrides& overrides) {
     if (auto wrong = check_log_level(*overrides.log_level)) throw_flag("log-level", *wrong);
     base.log_level = *overrides.log_level;
   }
+  if (overrides.data_dir) {
+    if (auto wrong = check_directory(*overrides.data_dir)) throw_flag("data-dir", *wrong);
+    base.persistence.dir = *overrides.data_dir;
+  }
+  if (overrides.no_persistence) base.persistence.enabled = false;
   return base;
 }
 

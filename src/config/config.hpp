@@ -34,11 +34,25 @@ struct Limits {
   uint8_t maximum_qos = 2;
 };
 
+// Where and how sessions, queued QoS 1/2 messages and retained messages are kept across restarts.
+struct Persistence {
+  bool enabled = true;
+  std::string dir = "data";  // created when missing; relative to the working directory
+  // batch: one fsync for all writes of a short window (group commit); always: fsync per write;
+  // none: written without fsync (survives a crash of pregon, not of the machine).
+  std::string sync = "batch";
+  uint32_t batch_window_us = 1000;
+  uint32_t batch_max_writes = 4096;
+  // A damaged store: quarantine (move it aside, log what was lost, start empty) or fail (exit).
+  std::string on_corruption = "quarantine";
+};
+
 struct Config {
   unsigned threads = 0;              // event-loop threads; 0 means one per core; at most 1024
   std::string log_level = "info";    // trace, debug, info, warn, error, critical, off
   Listener listener;
   Limits limits;
+  Persistence persistence;
   std::optional<std::string> source; // the file it was read from, for messages
 };
 
@@ -61,13 +75,16 @@ Config parse_config(std::string_view toml_text, const std::string& source);
 // The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
 unsigned effective_threads(const Config& c);
 
-// Command-line flags that override the file (--port, --bind, --threads, --log-level). Integers are
-// taken wide so that the range check, and its message, is the same as for the file.
+// Command-line flags that override the file (--port, --bind, --threads, --log-level, --data-dir,
+// --no-persistence). Integers are taken wide so that the range check, and its message, is the same
+// as for the file.
 struct Overrides {
   std::optional<int64_t> port;
   std::optional<std::string> bind;
   std::optional<int64_t> threads;
   std::optional<std::string> log_level;
+  std::optional<std::string> data_dir;
+  bool no_persistence = false;
 };
 
 // Returns `base` with the given overrides applied, validated with the file's rules. Throws
@@ -77,5 +94,7 @@ Config apply_overrides(Config base, const Overrides& overrides);
 // The accepted log_level names, for help texts; in increasing severity, "off" last.
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
                                                   "error", "critical", "off"};
+inline constexpr std::string_view kSyncModes[] = {"batch", "always", "none"};
+inline constexpr std::string_view kCorruptionActions[] = {"quarantine", "fail"};
 
 }  // namespace pregon::config

@@ -174,12 +174,24 @@ std::vector<KeySpec> schema() {
       integer_key("maximum_qos", kMaximumQosRange,
                   [](Config& c) -> uint8_t& { return c.limits.maximum_qos; }),
   };
+  std::vector<KeySpec> persistence = {
+      bool_key("enabled", [](Config& c) -> bool& { return c.persistence.enabled; }),
+      string_key("dir", [](Config& c) -> std::string& { return c.persistence.dir; }, check_directory),
+      string_key("sync", [](Config& c) -> std::string& { return c.persistence.sync; }, check_sync_mode),
+      integer_key("batch_window_us", kBatchWindowUsRange,
+                  [](Config& c) -> uint32_t& { return c.persistence.batch_window_us; }),
+      integer_key("batch_max_writes", kBatchMaxWritesRange,
+                  [](Config& c) -> uint32_t& { return c.persistence.batch_max_writes; }),
+      string_key("on_corruption", [](Config& c) -> std::string& { return c.persistence.on_corruption; },
+                 check_on_corruption),
+  };
   return {
       integer_key("threads", kThreadsRange, [](Config& c) -> unsigned& { return c.threads; }),
       string_key("log_level", [](Config& c) -> std::string& { return c.log_level; },
                  check_log_level),
       table_key("listener", std::move(listener)),
       table_key("limits", std::move(limits)),
+      table_key("persistence", std::move(persistence)),
   };
 }
 

@@ -42,6 +42,12 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.limits.output_buffer_bytes, 4194304u);
   EXPECT_TRUE(c.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, 2);
+  EXPECT_TRUE(c.persistence.enabled);
+  EXPECT_EQ(c.persistence.dir, "data");
+  EXPECT_EQ(c.persistence.sync, "batch");
+  EXPECT_EQ(c.persistence.batch_window_us, 1000u);
+  EXPECT_EQ(c.persistence.batch_max_writes, 4096u);
+  EXPECT_EQ(c.persistence.on_corruption, "quarantine");
   EXPECT_FALSE(c.source.has_value());
 }
 
@@ -73,6 +79,14 @@ max_session_expiry_interval = 86400
 output_buffer_bytes = 65536
 retain_available = false
 maximum_qos = 1
+
+[persistence]
+enabled = false
+dir = "/var/lib/pregon"
+sync = "always"
+batch_window_us = 250
+batch_max_writes = 10
+on_corruption = "fail"
 )",
                                 "all.toml");
   EXPECT_EQ(c.threads, 3u);
@@ -90,6 +104,12 @@ maximum_qos = 1
   EXPECT_EQ(c.limits.output_buffer_bytes, 65536u);
   EXPECT_FALSE(c.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, 1);
+  EXPECT_FALSE(c.persistence.enabled);
+  EXPECT_EQ(c.persistence.dir, "/var/lib/pregon");
+  EXPECT_EQ(c.persistence.sync, "always");
+  EXPECT_EQ(c.persistence.batch_window_us, 250u);
+  EXPECT_EQ(c.persistence.batch_max_writes, 10u);
+  EXPECT_EQ(c.persistence.on_corruption, "fail");
 }
 
 TEST(ParseConfig, KeepsDefaultsForKeysNotGiven) {
@@ -263,6 +283,15 @@ TEST(ParseConfigErrors, BadLogLevelListsTheAccepted) {
   EXPECT_THAT(error_of("log_level = \"INFO\""), HasSubstr("is not a log level"));
 }
 
+TEST(ParseConfigErrors, BadPersistenceChoicesListTheAccepted) {
+  EXPECT_EQ(error_of("[persistence]\nsync = \"sometimes\""),
+            "test.toml:2:8: persistence.sync: \"sometimes\" is not a sync mode (expected one of batch, always, "
+            "none)");
+  EXPECT_THAT(error_of("[persistence]\non_corruption = \"ignore\""), HasSubstr("is not a corruption action"));
+  EXPECT_THAT(error_of("[persistence]\ndir = \"\""), HasSubstr("persistence.dir: the directory must not be empty"));
+  EXPECT_THAT(error_of("[persistence]\nbatch_max_writes = 0"), HasSubstr("out of range"));
+}
+
 TEST(ParseConfigErrors, BadBindAddressesAreRejected) {
   for (const char* bind :
        {"", "[::1]", "1.2.3.400", "::g", "host name", "-host", "a..b", "ho_st"}) {
@@ -358,13 +387,20 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
   EXPECT_EQ(c.limits.output_buffer_bytes, d.limits.output_buffer_bytes);
   EXPECT_EQ(c.limits.retain_available, d.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, d.limits.maximum_qos);
+  EXPECT_EQ(c.persistence.enabled, d.persistence.enabled);
+  EXPECT_EQ(c.persistence.dir, d.persistence.dir);
+  EXPECT_EQ(c.persistence.sync, d.persistence.sync);
+  EXPECT_EQ(c.persistence.batch_window_us, d.persistence.batch_window_us);
+  EXPECT_EQ(c.persistence.batch_max_writes, d.persistence.batch_max_writes);
+  EXPECT_EQ(c.persistence.on_corruption, d.persistence.on_corruption);
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const char* key : {"threads", "log_level", "bind", "port", "connect_timeout_ms",
                           "max_packet_size", "receive_maximum", "max_inflight_messages",
                           "max_queued_messages", "max_keep_alive", "topic_alias_maximum",
                           "max_session_expiry_interval", "output_buffer_bytes", "retain_available",
-                          "maximum_qos"}) {
+                          "maximum_qos", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
+                          "on_corruption"}) {
     // Built with += rather than "\n" + std::string(...): GCC 12 -O3 warns falsely (-Wrestrict).
     std::string line = "\n";
     line += key;
@@ -396,6 +432,11 @@ TEST(ApplyOverrides, ReplacesOnlyWhatIsGiven) {
   const Config d = apply_overrides(base, o);
   EXPECT_EQ(d.listener.port, 1999);
   EXPECT_EQ(d.threads, 0u);
+  o.data_dir = "/srv/pregon";
+  o.no_persistence = true;
+  const Config e = apply_overrides(base, o);
+  EXPECT_EQ(e.persistence.dir, "/srv/pregon");
+  EXPECT_FALSE(e.persistence.enabled);
 }
 
 TEST(ApplyOverrides, ValidatesLikeTheFile) {
@@ -411,6 +452,7 @@ TEST(ApplyOverrides, ValidatesLikeTheFile) {
   EXPECT_EQ(error({.threads = 5000}), "--threads: 5000 is out of range [0, 1024]");
   EXPECT_THAT(error({.bind = "[::1]"}), StartsWith("--bind: "));
   EXPECT_THAT(error({.log_level = "loud"}), StartsWith("--log-level: \"loud\" is not a log level"));
+  EXPECT_EQ(error({.data_dir = ""}), "--data-dir: the directory must not be empty");
 }
 
 }  // namespace

@@ -55,18 +55,34 @@ std::optional<std::string> check_range(int64_t value, Range range) {
          std::to_string(range.max) + "]";
 }
 
-std::optional<std::string> check_log_level(std::string_view level) {
-  if (std::find(std::begin(kLogLevels), std::end(kLogLevels), level) != std::end(kLogLevels)) {
-    return std::nullopt;
-  }
-  std::string what = quoted(level) + " is not a log level (expected one of";
-  for (std::string_view name : kLogLevels) {
-    what += ' ';
-    what += name;
-    if (name != kLogLevels[std::size(kLogLevels) - 1]) what += ',';
+std::optional<std::string> check_one_of(std::string_view value, std::span<const std::string_view> choices,
+                                        std::string_view noun) {
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return std::nullopt;
+  std::string what = quoted(value) + " is not " + std::string(noun) + " (expected one of";
+  for (size_t i = 0; i < choices.size(); ++i) {
+    what += i == 0 ? " " : ", ";
+    what += choices[i];
   }
   what += ')';
   return what;
+}
+
+std::optional<std::string> check_log_level(std::string_view level) {
+  return check_one_of(level, kLogLevels, "a log level");
+}
+
+std::optional<std::string> check_sync_mode(std::string_view mode) {
+  return check_one_of(mode, kSyncModes, "a sync mode");
+}
+
+std::optional<std::string> check_on_corruption(std::string_view action) {
+  return check_one_of(action, kCorruptionActions, "a corruption action");
+}
+
+std::optional<std::string> check_directory(std::string_view dir) {
+  if (dir.empty()) return "the directory must not be empty";
+  if (dir.find('\0') != std::string_view::npos) return "the directory contains a NUL byte";
+  return std::nullopt;
 }
 
 std::optional<std::string> check_bind_address(std::string_view bind) {

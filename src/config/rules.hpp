@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,8 +42,18 @@ inline constexpr Range kMaximumQosRange{0, 2};
 // "0 is out of range [1, 65535]".
 std::optional<std::string> check_range(int64_t value, Range range);
 
+// Persistence group commit: how long the writer waits to gather writes into one fsync, and how many
+// writes end a window early.
+inline constexpr Range kBatchWindowUsRange{0, 1'000'000};
+inline constexpr Range kBatchMaxWritesRange{1, 1'000'000};
+
 // "\"verbose\" is not a log level (expected one of trace, debug, ...)".
+std::optional<std::string> check_one_of(std::string_view value, std::span<const std::string_view> choices,
+                                        std::string_view noun);
 std::optional<std::string> check_log_level(std::string_view level);
+std::optional<std::string> check_sync_mode(std::string_view mode);
+std::optional<std::string> check_on_corruption(std::string_view action);
+std::optional<std::string> check_directory(std::string_view dir);
 
 // Accepts an IPv4 or IPv6 literal, or a host name by RFC 1123 (labels of letters, digits and
 // hyphens, at most 253 bytes). Rejects an empty string, "[::1]" (brackets belong to URLs) and a

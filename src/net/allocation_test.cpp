@@ -152,6 +152,7 @@ std::vector<uint8_t> connect_packet(std::string_view client_id) {
 TEST(RelayAllocation, SteadyStateQoS0RelayAllocatesNothingPerMessage) {
   config::Config config;
   config.threads = 2;
+  config.persistence.enabled = false;
   config.listener.bind = "127.0.0.1";
   config.listener.port = 0;
   Server server(config);

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/broker_state.hpp"
+#include "broker/recovery.hpp"
 #include "broker/shard.hpp"
 #include "broker/shard_router.hpp"
 #include "net/connection_handler.hpp"
@@ -101,7 +102,7 @@ void Server::Router::notify_inbox(unsigned shard) {
 }
 
 Server::Server(config::Config config)
-    : state_(std::make_unique<broker::BrokerState>(std::move(config))),
+    : state_(std::make_unique<broker::BrokerState>(config, broker::open_store(config))),
       router_(std::make_unique<Router>(workers_, state_->shard_count())),
       stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
@@ -131,6 +132,9 @@ Server::Server(config::Config config)
       w->connections->adopt(std::move(fd), std::move(peer));
     });
   }
+  std::vector<broker::Shard*> shards;
+  for (auto& w : workers_) shards.push_back(&w->shard);
+  broker::recover(*state_, shards);
 }
 
 Server::~Server() {
@@ -138,6 +142,9 @@ Server::~Server() {
   // exist (a shard may post to another while closing), then tear the rest down.
   for (auto& w : workers_) w->listener.reset();
   for (auto& w : workers_) w->connections.reset();
+  // The closes' last writes, then every pending commit, while the loops its callbacks post to exist.
+  for (auto& w : workers_) w->shard.end_of_iteration();
+  state_->close_store();
   workers_.clear();
 }
 

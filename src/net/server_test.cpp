@@ -25,6 +25,7 @@ using namespace std::chrono_literals;
 config::Config test_config(uint16_t port = 0, const std::string& bind = "127.0.0.1") {
   config::Config c;
   c.threads = 2;
+  c.persistence.enabled = false;
   c.listener.bind = bind;
   c.listener.port = port;
   return c;

@@ -82,6 +82,7 @@ class Message : public std::enable_shared_from_this<Message> {
   const MessageProperties& properties() const { return props_; }
   uint64_t origin_session() const { return origin_session_; }
   bool has_expiry() const { return expiry_deadline_.has_value(); }
+  const std::optional<TimePoint>& expiry_deadline() const { return expiry_deadline_; }
   bool expired(TimePoint now) const { return expiry_deadline_ && now >= *expiry_deadline_; }
   // Seconds left of the Message Expiry Interval, rounded up (never 0 while not expired).
   std::optional<uint32_t> remaining_expiry(TimePoint now) const;

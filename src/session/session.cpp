@@ -52,11 +52,17 @@ uint16_t Session::next_packet_id() {
   return 0;
 }
 
-bool Session::enqueue(Delivery d, size_t limit) {
+std::optional<Delivery> Session::enqueue(Delivery d, size_t limit) {
   queue_.push_back(std::move(d));
-  if (queue_.size() <= limit) return true;
+  if (queue_.size() <= limit) return std::nullopt;
+  std::optional<Delivery> dropped(std::move(queue_.front()));
   queue_.pop_front();
-  return false;
+  return dropped;
+}
+
+void Session::forget_stored() {
+  for (auto& d : queue_) d.stored_sequence = 0;
+  for (auto& f : inflight_) f.delivery.stored_sequence = 0;
 }
 
 }  // namespace pregon::session

@@ -43,6 +43,8 @@ struct Delivery {
   bool retain = false;
   std::vector<uint32_t> subscription_ids;
   std::optional<SharedOrigin> shared;
+  // The key of its record in the durable store (persistent sessions only); 0 while not stored.
+  uint64_t stored_sequence = 0;
 };
 
 // A QoS 1/2 PUBLISH sent and not yet fully acknowledged.
@@ -80,6 +82,7 @@ class Session {
   // the record of identifiers in use.
   const base::RingDeque<Inflight>& inflight() const { return inflight_; }
   base::RingDeque<Delivery>& queue() { return queue_; }
+  const base::RingDeque<Delivery>& queue() const { return queue_; }
   Inflight* find_inflight(uint16_t packet_id);
   void add_inflight(Inflight f);
   bool erase_inflight(uint16_t packet_id);
@@ -89,12 +92,20 @@ class Session {
   // A packet identifier not in use by any in-flight message [MQTT-2.2.1-3 / 2.3.1-2].
   uint16_t next_packet_id();
 
-  // Appends to the queue, dropping the oldest QoS 1/2 entry beyond `limit`. Returns false when a
-  // message was dropped.
-  bool enqueue(Delivery d, size_t limit);
+  // Appends to the queue, dropping the oldest entry beyond `limit`; returns the dropped one.
+  std::optional<Delivery> enqueue(Delivery d, size_t limit);
+
+  // Numbers the deliveries this session keeps in the durable store.
+  uint64_t next_stored_sequence = 1;
+  // Marks every delivery as not stored (the session's records were erased).
+  void forget_stored();
 
   // Inbound QoS 2: packet identifiers PUBREC'd and awaiting PUBREL [MQTT-4.3.3-*].
-  std::unordered_set<uint16_t>& inbound_qos2() { return inbound_qos2_; }
+  // Made on first use: most sessions never receive QoS 2.
+  std::unordered_set<uint16_t>& inbound_qos2() {
+    if (!inbound_qos2_) inbound_qos2_ = std::make_unique<std::unordered_set<uint16_t>>();
+    return *inbound_qos2_;
+  }
 
  private:
   std::string client_id_;
@@ -104,7 +115,7 @@ class Session {
 
   base::RingDeque<Inflight> inflight_;  // both hold no memory while empty
   base::RingDeque<Delivery> queue_;
-  std::unordered_set<uint16_t> inbound_qos2_;
+  std::unique_ptr<std::unordered_set<uint16_t>> inbound_qos2_;
   uint16_t last_packet_id_ = 0;
   // Identifiers in use, one bit each, kept only while the window is large: below kIdBitmapFrom
   // entries a scan of the window is cheaper than 8 KiB per session.

@@ -51,9 +51,11 @@ TEST(Session, QueueDropsOldestBeyondItsLimit) {
   auto m1 = Message::make("t", {1}, protocol::QoS::AtLeastOnce, false);
   auto m2 = Message::make("t", {2}, protocol::QoS::AtLeastOnce, false);
   auto m3 = Message::make("t", {3}, protocol::QoS::AtLeastOnce, false);
-  EXPECT_TRUE(s.enqueue(Delivery{m1, protocol::QoS::AtLeastOnce}, 2));
-  EXPECT_TRUE(s.enqueue(Delivery{m2, protocol::QoS::AtLeastOnce}, 2));
-  EXPECT_FALSE(s.enqueue(Delivery{m3, protocol::QoS::AtLeastOnce}, 2));
+  EXPECT_FALSE(s.enqueue(Delivery{m1, protocol::QoS::AtLeastOnce}, 2));
+  EXPECT_FALSE(s.enqueue(Delivery{m2, protocol::QoS::AtLeastOnce}, 2));
+  auto dropped = s.enqueue(Delivery{m3, protocol::QoS::AtLeastOnce}, 2);
+  ASSERT_TRUE(dropped);
+  EXPECT_EQ(dropped->message, m1);
   ASSERT_EQ(s.queue().size(), 2u);
   EXPECT_EQ(s.queue().front().message, m2);
 }

@@ -35,9 +35,9 @@ def test_version_flag():
     assert r.returncode == 0 and r.stdout.strip()
 
 
-def start(args):
+def start(args, data_dir):
     port = free_port()
-    proc = subprocess.Popen([BIN, "--port", str(port), "--threads", "2", *args],
+    proc = subprocess.Popen([BIN, "--port", str(port), "--threads", "2", "--data-dir", str(data_dir), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in proc.stdout:  # the banner is the event that says the broker is up
@@ -48,8 +48,8 @@ def start(args):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_default_banner_says_anonymous_and_signals_stop_cleanly(sig):
-    proc, port, lines = start([])
+def test_default_banner_says_anonymous_and_signals_stop_cleanly(sig, tmp_path):
+    proc, port, lines = start([], tmp_path / "data")
     assert any(f"127.0.0.1:{port}" in l for l in lines)
     proc.send_signal(sig)
     rest = proc.communicate(timeout=30)[0]

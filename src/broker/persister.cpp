@@ -1,0 +1,134 @@
+#include "broker/persister.hpp"
+
+#include "broker/shard.hpp"
+#include "broker/shard_impl.hpp"
+#include "broker/stored_records.hpp"
+
+namespace pregon::broker {
+
+using session::Delivery;
+using session::Inflight;
+using session::Session;
+
+void DurableAck::arrive(const std::shared_ptr<DurableAck>& ack, bool ok, ShardRouter& router) {
+  if (!ok) ack->failed.store(true, std::memory_order_relaxed);
+  if (ack->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  router.post(ack->origin, [ack](Shard& s) { s.impl().send_durable_ack(*ack); });
+}
+
+void Persister::write_session(const Session& s, uint8_t protocol_level, std::optional<int64_t> disconnected_at) {
+  if (!enabled() || !persistent(s)) return;
+  storage::StoredSession r;
+  r.client_id = s.client_id();
+  r.expiry_interval = s.expiry_interval;
+  r.disconnected_at_unix_ms = disconnected_at;
+  r.protocol_version = protocol_level;
+  if (s.will) r.will = storage::StoredWill{to_stored(*s.will->message, ClockPair::now()), s.will->delay_interval};
+  batch_.put_session(r);
+}
+
+void Persister::erase_session(const Session& s) {
+  if (!enabled() || !persistent(s)) return;
+  batch_.erase_session(s.client_id());
+  for (const auto& d : s.queue()) {
+    if (d.stored_sequence != 0) release_message(d.message.get());
+  }
+  for (const auto& f : s.inflight()) {
+    if (f.delivery.stored_sequence != 0 && f.delivery.message) release_message(f.delivery.message.get());
+  }
+}
+
+void Persister::write_subscription(const Session& s, std::string_view filter, const session::Subscription& sub) {
+  if (enabled() && persistent(s)) batch_.put_subscription(s.client_id(), to_stored(filter, sub));
+}
+
+void Persister::erase_subscription(const Session& s, std::string_view filter) {
+  if (enabled() && persistent(s)) batch_.erase_subscription(s.client_id(), filter);
+}
+
+void Persister::track(Session& s, Delivery& d) {
+  if (!enabled() || !persistent(s) || d.qos == protocol::QoS::AtMostOnce || d.stored_sequence != 0) return;
+  d.stored_sequence = s.next_stored_sequence++;
+  hold_message(d.message);
+}
+
+void Persister::write_queued(const Session& s, const Delivery& d) {
+  if (d.stored_sequence == 0) return;
+  batch_.put_queued(s.client_id(), d.stored_sequence, to_stored(d, message_id(d.message.get())));
+}
+
+void Persister::write_inflight(const Session& s, const Inflight& f, bool was_queued) {
+  const Delivery& d = f.delivery;
+  if (d.stored_sequence == 0) return;
+  if (was_queued) batch_.erase_queued(s.client_id(), d.stored_sequence);
+  const auto state = f.state == Inflight::State::AwaitPubAck ? storage::InflightState::AwaitPubAck
+                                                             : storage::InflightState::AwaitPubRec;
+  batch_.put_inflight(s.client_id(), {f.packet_id, state, to_stored(d, message_id(d.message.get()))});
+}
+
+void Persister::write_released(const Session& s, const Inflight& f) {
+  const Delivery& d = f.delivery;
+  if (d.stored_sequence == 0) return;
+  // [MQTT-4.3.3-5] after PUBREC only the identifier is kept, to resend PUBREL.
+  storage::StoredInflight r{f.packet_id, storage::InflightState::AwaitPubComp, to_stored(d, 0)};
+  batch_.put_inflight(s.client_id(), r);
+  if (d.message) release_message(d.message.get());
+}
+
+void Persister::finish(const Session& s, const Delivery& d, std::optional<uint16_t> packet_id) {
+  if (d.stored_sequence == 0) return;
+  if (packet_id) {
+    batch_.erase_inflight(s.client_id(), *packet_id);
+  } else {
+    batch_.erase_queued(s.client_id(), d.stored_sequence);
+  }
+  if (d.message) release_message(d.message.get());
+}
+
+void Persister::write_inbound_qos2(const Session& s, uint16_t packet_id) {
+  if (enabled() && persistent(s)) batch_.put_inbound_qos2(s.client_id(), packet_id);
+}
+
+void Persister::erase_inbound_qos2(const Session& s, uint16_t packet_id) {
+  if (enabled() && persistent(s)) batch_.erase_inbound_qos2(s.client_id(), packet_id);
+}
+
+void Persister::adopt(const session::MessagePtr& m, uint64_t id) {
+  auto [it, fresh] = messages_.try_emplace(m.get(), StoredMessage{id, 0});
+  ++it->second.deliveries;
+}
+
+uint64_t Persister::hold_message(const session::MessagePtr& m) {
+  auto [it, fresh] = messages_.try_emplace(m.get(), StoredMessage{0, 0});
+  if (fresh) {
+    it->second.id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
+    batch_.put_message(it->second.id, to_stored(*m, ClockPair::now()));
+  }
+  ++it->second.deliveries;
+  return it->second.id;
+}
+
+void Persister::release_message(const session::Message* m) {
+  auto it = messages_.find(m);
+  if (it == messages_.end()) return;
+  if (--it->second.deliveries == 0) {
+    batch_.erase_message(it->second.id);
+    messages_.erase(it);
+  }
+}
+
+uint64_t Persister::message_id(const session::Message* m) const {
+  auto it = messages_.find(m);
+  return it == messages_.end() ? 0 : it->second.id;
+}
+
+void Persister::commit(ShardRouter& router) {
+  if (!enabled() || (batch_.empty() && acks_.empty())) return;
+  store_->commit(std::move(batch_), [acks = std::move(acks_), &router](bool ok) {
+    for (const auto& ack : acks) DurableAck::arrive(ack, ok, router);
+  });
+  batch_ = {};
+  acks_ = {};
+}
+
+}  // namespace pregon::broker
