@@ -61,12 +61,13 @@ def test_sessions_subscriptions_queues_and_retained_survive_a_restart(make_broke
     pub.disconnect()
 
     b = restart(make_broker, b, how, settings)
-    assert "persistence: restored 2 sessions" in b.log_text()
     expected = [b"q1-%d" % i for i in range(50)] + [b"q2-%d" % i for i in range(10)] + [b"kept"]
     resumed = []
     for client_id, protocol, props in (("keeper-311", 4, None), ("keeper-5", 5, session_expiry(3600))):
         c = PahoClient(b, client_id, protocol=protocol, clean_session=False, properties=props)
         assert c.session_present, "[MQTT-3.2.2-2] the stored session was resumed"
+        # Logged before the loops start, so before any CONNACK.
+        assert "persistence: restored 2 sessions" in b.log_text()
         got = [m.payload for m in c.wait_messages(len(expected))]
         # paho hands a QoS 2 message over at PUBREL, so QoS 1 and 2 interleave differently; each
         # kind keeps its order.
