@@ -45,6 +45,8 @@ class BrokerState {
   // Subscriptions held by persistent sessions, over all shards. While there are none, a QoS 1
   // message can be acknowledged without waiting for the store. Never below the true count.
   std::atomic<int64_t>& persistent_subscriptions() { return persistent_subscriptions_; }
+  // Bytes (Message::footprint) queued in all sessions, for limits.max_total_queued_bytes.
+  std::atomic<int64_t>& queued_bytes() { return queued_bytes_; }
 
  private:
   config::Config config_;
@@ -57,6 +59,7 @@ class BrokerState {
   std::unique_ptr<storage::DurableStore> store_;
   std::atomic<uint64_t> next_message_id_{1};
   std::atomic<int64_t> persistent_subscriptions_{0};
+  std::atomic<int64_t> queued_bytes_{0};
 };
 
 }  // namespace pregon::broker

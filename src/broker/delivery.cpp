@@ -126,22 +126,51 @@ void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
   if (d.qos == QoS::AtMostOnce) {
     // QoS 0 is not kept for offline sessions, and is dropped for a client that cannot keep up.
     if (c == nullptr || c->link.queued_bytes() > config.limits.output_buffer_bytes) {
-      ++dropped_qos0;
+      ++drops.qos0_slow;
       return;
     }
     send_publish(*c, d, 0, false, now);
     return;
   }
-  persister.track(s, d);
   if (c != nullptr && s.queue().empty() && has_room(*c, s)) {
+    persister.track(s, d);
     send_in_window(*c, s, std::move(d), now, false);
     return;
   }
-  persister.write_queued(s, d);
-  if (auto dropped = s.enqueue(std::move(d), config.limits.max_queued_messages)) {
-    ++dropped_queue_full;
-    persister.finish(s, *dropped, std::nullopt);
+  if (!make_room(s, d.message->footprint())) {
+    ++drops.queue_budget;
+    return;
   }
+  persister.track(s, d);
+  persister.write_queued(s, d);
+  enqueue(s, std::move(d));
+}
+
+void ShardImpl::enqueue(Session& s, Delivery d) {
+  state.queued_bytes().fetch_add(static_cast<int64_t>(d.message->footprint()), std::memory_order_relaxed);
+  s.enqueue(std::move(d));
+}
+
+Delivery ShardImpl::dequeue(Session& s) {
+  Delivery d = s.pop_queued();
+  state.queued_bytes().fetch_sub(static_cast<int64_t>(d.message->footprint()), std::memory_order_relaxed);
+  return d;
+}
+
+bool ShardImpl::make_room(Session& s, size_t bytes) {
+  const auto& limits = config.limits;
+  const auto over = [&] {
+    return s.queue().size() >= limits.max_queued_messages || s.queued_bytes() + bytes > limits.max_queued_bytes ||
+           static_cast<uint64_t>(state.queued_bytes().load(std::memory_order_relaxed)) + bytes >
+               limits.max_total_queued_bytes;
+  };
+  if (!over()) return true;
+  if (limits.queue_overflow != "drop_oldest") return false;  // drop_newest, refuse: the new one goes
+  while (!s.queue().empty() && over()) {
+    persister.finish(s, dequeue(s), std::nullopt);
+    ++drops.queue_budget;
+  }
+  return !over();
 }
 
 bool ShardImpl::has_room(const Client& c, const Session& s) const {
@@ -166,9 +195,7 @@ void ShardImpl::pump(Session& s, TimePoint now) {
   if (at == attached.end()) return;
   Client& c = *at->second;
   while (!s.queue().empty() && c.state == Client::State::Connected && has_room(c, s)) {
-    Delivery d = std::move(s.queue().front());
-    s.queue().pop_front();
-    send_in_window(c, s, std::move(d), now, true);
+    send_in_window(c, s, dequeue(s), now, true);
   }
 }
 
@@ -181,7 +208,7 @@ bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, b
   if (v5 && c.maximum_packet_size != std::numeric_limits<uint32_t>::max() &&
       m.encoded_size(c.version, d.qos, d.subscription_ids, 0, true, now) > c.maximum_packet_size) {
     // [MQTT-3.1.2-25] never more than the client accepts: the message is dropped for this client.
-    ++dropped_too_large;
+    ++drops.too_large;
     return false;
   }
   uint16_t alias = 0;

@@ -35,7 +35,7 @@ void ShardImpl::detach(Client& c, TimePoint now) {
     return;
   }
   if (s.expiry_interval != std::numeric_limits<uint32_t>::max()) {
-    expiring[s.id()] = now + std::chrono::seconds(s.expiry_interval);
+    expire_at(s.id(), now + std::chrono::seconds(s.expiry_interval));
   }
   persister.write_session(s, static_cast<uint8_t>(c.version), ClockPair::now().wall_unix_ms);
 }
@@ -44,15 +44,10 @@ void ShardImpl::return_shared(Session& s) {
   // Taken out first, handed back after: a group may pick this very session again, and its queue
   // must not change while it is being walked.
   std::vector<Delivery> returned;
-  auto& queue = s.queue();
-  for (auto it = queue.begin(); it != queue.end();) {
-    if (it->shared) {
-      persister.finish(s, *it, std::nullopt);
-      returned.push_back(std::move(*it));
-      it = queue.erase(it);
-    } else {
-      ++it;
-    }
+  s.take_queued_if([](const Delivery& d) { return d.shared.has_value(); }, returned);
+  for (const auto& d : returned) {
+    state.queued_bytes().fetch_sub(static_cast<int64_t>(d.message->footprint()), std::memory_order_relaxed);
+    persister.finish(s, d, std::nullopt);
   }
   // QoS 1 only: a QoS 2 message already sent must be completed with this session [MQTT-4.8.2-4/5].
   const auto handed_back = [](const session::Inflight& f) {
@@ -81,9 +76,32 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
   return_shared(s);
   if (Persister::persistent(s)) count_persistent_subscriptions(s, -1);
   persister.erase_session(s);
+  state.queued_bytes().fetch_sub(static_cast<int64_t>(s.queued_bytes()), std::memory_order_relaxed);
   expiring.erase(id);
   attached.erase(id);
   sessions->erase(s);  // destroys s
+}
+
+void ShardImpl::expire_at(uint64_t session_id, TimePoint deadline) {
+  expiring[session_id] = deadline;
+  expiry_order.emplace(deadline, session_id);
+  if (expiry_order.size() > 2 * expiring.size() + 1024) {
+    // Mostly stale entries of sessions that came back: rebuild from the live deadlines.
+    decltype(expiry_order) fresh;
+    for (const auto& [id, at] : expiring) fresh.emplace(at, id);
+    expiry_order.swap(fresh);
+  }
+}
+
+void ShardImpl::end_expired_sessions(TimePoint now) {
+  while (!expiry_order.empty() && expiry_order.top().first <= now) {
+    const auto [due, id] = expiry_order.top();
+    expiry_order.pop();
+    auto it = expiring.find(id);
+    if (it == expiring.end() || it->second != due) continue;  // came back, or a newer deadline
+    expiring.erase(it);
+    if (Session* s = find_session(id)) end_session(*s, now);
+  }
 }
 
 void ShardImpl::set_expiry(Session& s, uint32_t expiry_interval) {

@@ -78,6 +78,13 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   if (c.is_v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
       !protocol::valid_utf8({reinterpret_cast<const char*>(p.payload.data()), p.payload.size()})) {
     outcome = ReasonCode::PayloadFormatInvalid;  // [MQTT-3.3.2-?] MAY refuse
+  } else if (c.is_v5() && p.qos != QoS::AtMostOnce &&
+             static_cast<uint64_t>(state.queued_bytes().load(std::memory_order_relaxed)) + topic.size() +
+                     p.payload.size() >
+                 config.limits.max_total_queued_bytes &&
+             config.limits.queue_overflow == "refuse") {
+    outcome = ReasonCode::QuotaExceeded;  // no queue has room for it: refused, not routed
+    ++drops.refused_quota;
   } else if (!is_sys_topic(topic)) {
     // $SYS/ is the broker's own namespace: clients' publishes there are acknowledged and dropped.
     MessagePtr m = session::Message::from_publish(memory, p, topic, s.id(), now);
@@ -86,11 +93,16 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     if (p.qos != QoS::AtMostOnce && state.durable_acks() &&
         (p.retain || state.persistent_subscriptions().load() > 0 ||
          (p.qos == QoS::ExactlyOnce && Persister::persistent(s)))) {
-      ack = std::make_shared<DurableAck>(router.shard_count() + (p.retain ? 1u : 0u), index, s.id(), c.serial,
-                                         p.packet_id, p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck);
+      ack = std::make_shared<DurableAck>(router.shard_count(), index, s.id(), c.serial, p.packet_id,
+                                         p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck);
     }
-    if (p.retain) keep_retained(m, ack);
-    publish(m, now, ack);
+    if (p.retain && !keep_retained(m, ack) && c.is_v5() && p.qos != QoS::AtMostOnce) {
+      outcome = ReasonCode::QuotaExceeded;  // no room for another retained message: refused
+      ++drops.refused_quota;
+      ack.reset();
+    } else {
+      publish(m, now, ack);
+    }
   }
 
   if (p.qos == QoS::ExactlyOnce && !protocol::is_error(outcome)) {
@@ -154,23 +166,37 @@ void ShardImpl::send_durable_ack(const DurableAck& ack) {
   send_owed_acks(c);
 }
 
-void ShardImpl::keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack) {
+bool ShardImpl::keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack) {
   RetainedImpl& r = state.retained();
   std::lock_guard lock(r.mutex);
+  const MessagePtr* old = r.store.find(m->topic());
+  const uint64_t old_bytes = old != nullptr ? (*old)->footprint() : 0;
   storage::Batch change;
   if (m->payload().empty()) {
-    r.store.erase(m->topic());  // [MQTT-3.3.1-10/11]
+    if (r.store.erase(m->topic())) r.bytes -= old_bytes;  // [MQTT-3.3.1-10/11]
     change.erase_retained(m->topic());
   } else {
+    const auto& limits = config.limits;
+    if ((old == nullptr && r.store.size() >= limits.max_retained_messages) ||
+        r.bytes - old_bytes + m->footprint() > limits.max_retained_bytes) {
+      ++drops.retained_budget;
+      return false;
+    }
     r.store.set(m->topic(), m);  // [MQTT-3.3.1-5]
+    r.bytes += m->footprint() - old_bytes;
     change.put_retained(m->topic(), to_stored(*m, ClockPair::now()));
   }
   // Committed under the lock, so that the store sees retained changes in the order memory did.
   if (auto* store = state.store()) {
     std::function<void(bool)> reported;
-    if (ack) reported = [ack, this](bool ok) { DurableAck::arrive(ack, ok, router); };
+    if (ack) {
+      // One more report to wait for; no shard reports before this loop pass ends.
+      ack->remaining.fetch_add(1, std::memory_order_relaxed);
+      reported = [ack, this](bool ok) { DurableAck::arrive(ack, ok, router); };
+    }
     store->commit(std::move(change), std::move(reported));
   }
+  return true;
 }
 
 void ShardImpl::on_pubrel(Client& c, const protocol::PubRel& p) {

@@ -58,6 +58,7 @@ class Loader final : public storage::LoadVisitor {
     }
     RetainedImpl& r = state_.retained();
     std::lock_guard lock(r.mutex);
+    r.bytes += message->footprint();
     r.store.set(topic, std::move(message));
     ++retained_;
   }
@@ -80,7 +81,7 @@ class Loader final : public storage::LoadVisitor {
     Session& s = shard.create_session(r.client_id);
     s.expiry_interval = r.expiry_interval;
     if (r.expiry_interval != storage::kSessionNeverExpires) {
-      shard.expiring[s.id()] = now_.steady + std::chrono::milliseconds(left_ms);
+      shard.expire_at(s.id(), now_.steady + std::chrono::milliseconds(left_ms));
     }
     current_ = &s;
     current_shard_ = &shard;
@@ -123,7 +124,7 @@ class Loader final : public storage::LoadVisitor {
       case Attached::Adopted:
         break;
     }
-    s->queue().push_back(std::move(d));
+    current_shard_->enqueue(*s, std::move(d));
     ++deliveries_;
   }
 

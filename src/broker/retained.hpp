@@ -12,6 +12,7 @@ namespace pregon::broker {
 struct RetainedImpl {
   std::mutex mutex;  // guards store
   routing::RetainedStore<session::MessagePtr> store;
+  uint64_t bytes = 0;  // Message::footprint of every stored message, for limits.max_retained_bytes
 };
 
 }  // namespace pregon::broker

@@ -13,6 +13,7 @@ namespace {
 // Keep-alive and connect timeouts are checked on this period: precise enough for second-based
 // intervals, and cheap with many connections.
 constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
+constexpr auto kDropReportPeriod = std::chrono::seconds(10);
 
 // The protocol name and level of a CONNECT that failed to decode, when the frame holds them.
 struct ConnectHeader {
@@ -247,15 +248,26 @@ void ShardImpl::tick(TimePoint now) {
       ++i;
     }
   }
-  for (auto it = expiring.begin(); it != expiring.end();) {
-    if (it->second <= now) {
-      Session* s = find_session(it->first);
-      it = expiring.erase(it);
-      if (s) end_session(*s, now);
-    } else {
-      ++it;
-    }
-  }
+  end_expired_sessions(now);
+  report_drops(now);
+}
+
+void ShardImpl::report_drops(TimePoint now) {
+  if (drops == reported || now - last_drop_report < kDropReportPeriod) return;
+  std::string what;
+  const auto add = [&](uint64_t count, uint64_t before, std::string_view name) {
+    if (count == before) return;
+    if (!what.empty()) what += ", ";
+    what += fmt::format("{} {}", count - before, name);
+  };
+  add(drops.qos0_slow, reported.qos0_slow, "QoS 0 for slow or offline clients");
+  add(drops.queue_budget, reported.queue_budget, "QoS 1/2 over a queue budget");
+  add(drops.too_large, reported.too_large, "over a client's maximum packet size");
+  add(drops.retained_budget, reported.retained_budget, "retained over the retained budget");
+  add(drops.refused_quota, reported.refused_quota, "PUBLISHes refused with 0x97 quota exceeded");
+  spdlog::info("dropped on loop {} since the last report: {}", index, what);
+  reported = drops;
+  last_drop_report = now;
 }
 
 }  // namespace pregon::broker

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -82,7 +83,14 @@ struct ShardImpl {
   std::unordered_set<Client*> clients;
   std::unique_ptr<session::SessionStore> sessions;
   std::unordered_map<uint64_t, Client*> attached;  // session id -> its connected client
-  std::unordered_map<uint64_t, TimePoint> expiring;  // detached sessions with a finite expiry
+  // Detached sessions with a finite expiry: the deadline of each, and the same in deadline order so
+  // that a tick looks only at what is due, however many sessions wait. Heap entries whose session
+  // reconnected (no longer in `expiring`, or with another deadline) are skipped when they come up.
+  std::unordered_map<uint64_t, TimePoint> expiring;
+  std::priority_queue<std::pair<TimePoint, uint64_t>, std::vector<std::pair<TimePoint, uint64_t>>, std::greater<>>
+      expiry_order;
+  void expire_at(uint64_t session_id, TimePoint deadline);
+  void end_expired_sessions(TimePoint now);
   std::vector<PendingWill> pending_wills;
   routing::SubscriptionTree<SessionRef, session::Subscription> tree;
   std::vector<std::vector<Routed>> outbox;  // per target shard, flushed at end of iteration
@@ -111,8 +119,9 @@ struct ShardImpl {
   void on_publish(Client& c, protocol::Publish& p, TimePoint now);
   void on_pubrel(Client& c, const protocol::PubRel& p);
   // Stores a RETAIN message as its topic's retained message, or clears it when the payload is empty.
-  // With persistence, the change is written too, and reported to `ack` once durable.
-  void keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack = nullptr);
+  // With persistence, the change is written too, and reported to `ack` once durable. False when the
+  // retained budget (count or bytes) has no room for it: nothing changed.
+  bool keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack = nullptr);
   // Sends a PUBACK/PUBREC/PUBREL in order with those owed before it; `wait` holds it until
   // send_durable_ack.
   void acknowledge(Client& c, uint16_t packet_id, AckKind kind, protocol::ReasonCode reason, bool wait);
@@ -143,11 +152,27 @@ struct ShardImpl {
   bool has_room(const Client& c, const Session& s) const;
   // Sends with a fresh packet identifier and records it as in flight.
   void send_in_window(Client& c, Session& s, Delivery d, TimePoint now, bool was_queued);
+  // The session queue, counted in the broker-wide total.
+  void enqueue(Session& s, Delivery d);
+  Delivery dequeue(Session& s);
+  // Applies the queue budgets before `bytes` more are queued for `s`, dropping its oldest entries
+  // under drop_oldest. False: the new message must be dropped.
+  bool make_room(Session& s, size_t bytes);
   void flush_outbox();
   void drain_inbox(TimePoint now);
-  uint64_t dropped_qos0 = 0;
-  uint64_t dropped_queue_full = 0;
-  uint64_t dropped_too_large = 0;
+  // Drop counters, reported in the log (tick) and, later, as metrics.
+  struct Drops {
+    uint64_t qos0_slow = 0;        // QoS 0 to a connection over output_buffer_bytes, or offline
+    uint64_t queue_budget = 0;     // QoS 1/2 over a queue budget (count, session or total bytes)
+    uint64_t too_large = 0;        // over the receiver's Maximum Packet Size
+    uint64_t retained_budget = 0;  // retained messages over max_retained_messages/bytes
+    uint64_t refused_quota = 0;    // PUBLISHes answered with 0x97
+    bool operator==(const Drops&) const = default;
+  };
+  Drops drops;
+  Drops reported;  // as of the last log line
+  TimePoint last_drop_report{};
+  void report_drops(TimePoint now);  // one log line, at most every 10 s, when something was dropped
 
   // subscribe.cpp
   void on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint now);

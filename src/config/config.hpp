@@ -26,6 +26,11 @@ struct Limits {
   uint16_t receive_maximum = 1024;             // QoS 1/2 PUBLISHes a client may have unacknowledged to us
   uint16_t max_inflight_messages = 1024;       // QoS 1/2 PUBLISHes we send a client before its acks (also capped by its Receive Maximum)
   uint32_t max_queued_messages = 10'000;       // QoS 1/2 messages kept per session beyond the in-flight window
+  uint64_t max_queued_bytes = 64 * 1'048'576;  // per session: topic and payload bytes of its queued messages
+  uint64_t max_total_queued_bytes = 1024 * 1'048'576;  // the same over all sessions together
+  std::string queue_overflow = "drop_oldest";  // drop_oldest, drop_newest, refuse (5.0 publishers get 0x97)
+  uint32_t max_retained_messages = 1'000'000;  // topics with a retained message
+  uint64_t max_retained_bytes = 1024 * 1'048'576;  // topic and payload bytes of all retained messages
   uint16_t max_keep_alive = 65535;             // seconds; a larger or zero request is cut to this (5.0: Server Keep Alive)
   uint16_t topic_alias_maximum = 64;           // aliases a 5.0 client may define towards us
   uint32_t max_session_expiry_interval = 0xFFFFFFFF;  // seconds; longer requests are cut to this
@@ -96,5 +101,6 @@ inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "war
                                                   "error", "critical", "off"};
 inline constexpr std::string_view kSyncModes[] = {"batch", "always", "none"};
 inline constexpr std::string_view kCorruptionActions[] = {"quarantine", "fail"};
+inline constexpr std::string_view kQueueOverflowPolicies[] = {"drop_oldest", "drop_newest", "refuse"};
 
 }  // namespace pregon::config

@@ -42,6 +42,11 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.limits.output_buffer_bytes, 4194304u);
   EXPECT_TRUE(c.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, 2);
+  EXPECT_EQ(c.limits.max_queued_bytes, 64u << 20);
+  EXPECT_EQ(c.limits.max_total_queued_bytes, 1u << 30);
+  EXPECT_EQ(c.limits.queue_overflow, "drop_oldest");
+  EXPECT_EQ(c.limits.max_retained_messages, 1000000u);
+  EXPECT_EQ(c.limits.max_retained_bytes, 1u << 30);
   EXPECT_TRUE(c.persistence.enabled);
   EXPECT_EQ(c.persistence.dir, "data");
   EXPECT_EQ(c.persistence.sync, "batch");
@@ -79,6 +84,11 @@ max_session_expiry_interval = 86400
 output_buffer_bytes = 65536
 retain_available = false
 maximum_qos = 1
+max_queued_bytes = 1000
+max_total_queued_bytes = 2000
+queue_overflow = "refuse"
+max_retained_messages = 5
+max_retained_bytes = 6000
 
 [persistence]
 enabled = false
@@ -104,6 +114,11 @@ on_corruption = "fail"
   EXPECT_EQ(c.limits.output_buffer_bytes, 65536u);
   EXPECT_FALSE(c.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, 1);
+  EXPECT_EQ(c.limits.max_queued_bytes, 1000u);
+  EXPECT_EQ(c.limits.max_total_queued_bytes, 2000u);
+  EXPECT_EQ(c.limits.queue_overflow, "refuse");
+  EXPECT_EQ(c.limits.max_retained_messages, 5u);
+  EXPECT_EQ(c.limits.max_retained_bytes, 6000u);
   EXPECT_FALSE(c.persistence.enabled);
   EXPECT_EQ(c.persistence.dir, "/var/lib/pregon");
   EXPECT_EQ(c.persistence.sync, "always");
@@ -290,6 +305,7 @@ TEST(ParseConfigErrors, BadPersistenceChoicesListTheAccepted) {
   EXPECT_THAT(error_of("[persistence]\non_corruption = \"ignore\""), HasSubstr("is not a corruption action"));
   EXPECT_THAT(error_of("[persistence]\ndir = \"\""), HasSubstr("persistence.dir: the directory must not be empty"));
   EXPECT_THAT(error_of("[persistence]\nbatch_max_writes = 0"), HasSubstr("out of range"));
+  EXPECT_THAT(error_of("[limits]\nqueue_overflow = \"block\""), HasSubstr("is not a queue overflow policy"));
 }
 
 TEST(ParseConfigErrors, BadBindAddressesAreRejected) {
@@ -387,6 +403,11 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
   EXPECT_EQ(c.limits.output_buffer_bytes, d.limits.output_buffer_bytes);
   EXPECT_EQ(c.limits.retain_available, d.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, d.limits.maximum_qos);
+  EXPECT_EQ(c.limits.max_queued_bytes, d.limits.max_queued_bytes);
+  EXPECT_EQ(c.limits.max_total_queued_bytes, d.limits.max_total_queued_bytes);
+  EXPECT_EQ(c.limits.queue_overflow, d.limits.queue_overflow);
+  EXPECT_EQ(c.limits.max_retained_messages, d.limits.max_retained_messages);
+  EXPECT_EQ(c.limits.max_retained_bytes, d.limits.max_retained_bytes);
   EXPECT_EQ(c.persistence.enabled, d.persistence.enabled);
   EXPECT_EQ(c.persistence.dir, d.persistence.dir);
   EXPECT_EQ(c.persistence.sync, d.persistence.sync);
@@ -399,7 +420,8 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
                           "max_packet_size", "receive_maximum", "max_inflight_messages",
                           "max_queued_messages", "max_keep_alive", "topic_alias_maximum",
                           "max_session_expiry_interval", "output_buffer_bytes", "retain_available",
-                          "maximum_qos", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
+                          "maximum_qos", "max_queued_bytes", "max_total_queued_bytes", "queue_overflow",
+                          "max_retained_messages", "max_retained_bytes", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
                           "on_corruption"}) {
     // Built with += rather than "\n" + std::string(...): GCC 12 -O3 warns falsely (-Wrestrict).
     std::string line = "\n";

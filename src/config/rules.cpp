@@ -79,6 +79,10 @@ std::optional<std::string> check_on_corruption(std::string_view action) {
   return check_one_of(action, kCorruptionActions, "a corruption action");
 }
 
+std::optional<std::string> check_queue_overflow(std::string_view policy) {
+  return check_one_of(policy, kQueueOverflowPolicies, "a queue overflow policy");
+}
+
 std::optional<std::string> check_directory(std::string_view dir) {
   if (dir.empty()) return "the directory must not be empty";
   if (dir.find('\0') != std::string_view::npos) return "the directory contains a NUL byte";

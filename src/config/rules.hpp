@@ -37,6 +37,8 @@ inline constexpr Range kTopicAliasMaximumRange{0, 65535};
 // Session Expiry Interval is a Four Byte Integer; 0xFFFFFFFF means the session does not expire.
 inline constexpr Range kMaxSessionExpiryIntervalRange{0, 4'294'967'295};
 inline constexpr Range kOutputBufferBytesRange{1, 4'294'967'295};
+inline constexpr Range kQueuedBytesRange{0, int64_t{1} << 50};
+inline constexpr Range kMaxRetainedMessagesRange{0, 4'294'967'295};
 inline constexpr Range kMaximumQosRange{0, 2};
 
 // "0 is out of range [1, 65535]".
@@ -53,6 +55,7 @@ std::optional<std::string> check_one_of(std::string_view value, std::span<const 
 std::optional<std::string> check_log_level(std::string_view level);
 std::optional<std::string> check_sync_mode(std::string_view mode);
 std::optional<std::string> check_on_corruption(std::string_view action);
+std::optional<std::string> check_queue_overflow(std::string_view policy);
 std::optional<std::string> check_directory(std::string_view dir);
 
 // Accepts an IPv4 or IPv6 literal, or a host name by RFC 1123 (labels of letters, digits and

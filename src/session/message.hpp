@@ -77,6 +77,8 @@ class Message : public std::enable_shared_from_this<Message> {
 
   std::string_view topic() const { return topic_; }
   std::span<const uint8_t> payload() const { return payload_; }
+  // What memory budgets count for it: its topic and payload.
+  size_t footprint() const { return topic_.size() + payload_.size(); }
   protocol::QoS qos() const { return qos_; }
   bool retain() const { return retain_; }
   const MessageProperties& properties() const { return props_; }

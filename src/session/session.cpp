@@ -52,12 +52,16 @@ uint16_t Session::next_packet_id() {
   return 0;
 }
 
-std::optional<Delivery> Session::enqueue(Delivery d, size_t limit) {
+void Session::enqueue(Delivery d) {
+  queued_bytes_ += d.message->footprint();
   queue_.push_back(std::move(d));
-  if (queue_.size() <= limit) return std::nullopt;
-  std::optional<Delivery> dropped(std::move(queue_.front()));
+}
+
+Delivery Session::pop_queued() {
+  Delivery d = std::move(queue_.front());
   queue_.pop_front();
-  return dropped;
+  queued_bytes_ -= d.message->footprint();
+  return d;
 }
 
 void Session::forget_stored() {

@@ -81,8 +81,9 @@ class Session {
   // Outbound QoS 1/2 flow. The in-flight window changes only through these calls, which keep
   // the record of identifiers in use.
   const base::RingDeque<Inflight>& inflight() const { return inflight_; }
-  base::RingDeque<Delivery>& queue() { return queue_; }
   const base::RingDeque<Delivery>& queue() const { return queue_; }
+  // Bytes (Message::footprint) of the queued messages.
+  size_t queued_bytes() const { return queued_bytes_; }
   Inflight* find_inflight(uint16_t packet_id);
   void add_inflight(Inflight f);
   bool erase_inflight(uint16_t packet_id);
@@ -92,8 +93,12 @@ class Session {
   // A packet identifier not in use by any in-flight message [MQTT-2.2.1-3 / 2.3.1-2].
   uint16_t next_packet_id();
 
-  // Appends to the queue, dropping the oldest entry beyond `limit`; returns the dropped one.
-  std::optional<Delivery> enqueue(Delivery d, size_t limit);
+  // The queue of deliveries waiting for room in the in-flight window. Limits are the caller's.
+  void enqueue(Delivery d);
+  Delivery pop_queued();  // precondition: !queue().empty()
+  // Moves the queued deliveries that `take` selects into `out`.
+  template <class Pred>
+  void take_queued_if(Pred take, std::vector<Delivery>& out);
 
   // Numbers the deliveries this session keeps in the durable store.
   uint64_t next_stored_sequence = 1;
@@ -115,6 +120,7 @@ class Session {
 
   base::RingDeque<Inflight> inflight_;  // both hold no memory while empty
   base::RingDeque<Delivery> queue_;
+  size_t queued_bytes_ = 0;
   std::unique_ptr<std::unordered_set<uint16_t>> inbound_qos2_;
   uint16_t last_packet_id_ = 0;
   // Identifiers in use, one bit each, kept only while the window is large: below kIdBitmapFrom
@@ -122,6 +128,19 @@ class Session {
   static constexpr size_t kIdBitmapFrom = 64;
   std::unique_ptr<std::bitset<65536>> ids_in_use_;
 };
+
+template <class Pred>
+void Session::take_queued_if(Pred take, std::vector<Delivery>& out) {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (take(*it)) {
+      queued_bytes_ -= it->message->footprint();
+      out.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
 
 template <class Pred>
 void Session::take_inflight_if(Pred take, std::vector<Delivery>& out) {

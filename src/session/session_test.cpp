@@ -46,18 +46,20 @@ TEST(Session, LargeWindowsTrackIdentifiersInUse) {
   EXPECT_TRUE(s.inflight().empty());
 }
 
-TEST(Session, QueueDropsOldestBeyondItsLimit) {
+TEST(Session, QueueCountsTheBytesItHolds) {
   Session s("c", 1);
-  auto m1 = Message::make("t", {1}, protocol::QoS::AtLeastOnce, false);
-  auto m2 = Message::make("t", {2}, protocol::QoS::AtLeastOnce, false);
-  auto m3 = Message::make("t", {3}, protocol::QoS::AtLeastOnce, false);
-  EXPECT_FALSE(s.enqueue(Delivery{m1, protocol::QoS::AtLeastOnce}, 2));
-  EXPECT_FALSE(s.enqueue(Delivery{m2, protocol::QoS::AtLeastOnce}, 2));
-  auto dropped = s.enqueue(Delivery{m3, protocol::QoS::AtLeastOnce}, 2);
-  ASSERT_TRUE(dropped);
-  EXPECT_EQ(dropped->message, m1);
-  ASSERT_EQ(s.queue().size(), 2u);
-  EXPECT_EQ(s.queue().front().message, m2);
+  auto m1 = Message::make("t/1", {1, 2, 3}, protocol::QoS::AtLeastOnce, false);
+  auto m2 = Message::make("t/22", {4}, protocol::QoS::AtLeastOnce, false);
+  s.enqueue(Delivery{m1, protocol::QoS::AtLeastOnce});
+  s.enqueue(Delivery{m2, protocol::QoS::AtLeastOnce});
+  EXPECT_EQ(s.queued_bytes(), 6u + 5u);
+  EXPECT_EQ(s.pop_queued().message, m1);
+  EXPECT_EQ(s.queued_bytes(), 5u);
+  std::vector<Delivery> taken;
+  s.take_queued_if([](const Delivery&) { return true; }, taken);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(s.queued_bytes(), 0u);
+  EXPECT_TRUE(s.queue().empty());
 }
 
 }  // namespace
