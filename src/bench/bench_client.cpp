@@ -9,8 +9,8 @@ namespace pregon::bench {
 
 using namespace pregon::protocol;
 
-BenchClient::BenchClient(const ClientPlan& plan, ProtocolVersion version, QoS qos)
-    : plan_(&plan), version_(version), qos_(qos) {
+BenchClient::BenchClient(const ClientPlan& plan, ProtocolVersion version, QoS qos, uint64_t run_start_ns)
+    : plan_(&plan), version_(version), qos_(qos), run_start_ns_(run_start_ns) {
   if (plan.role == Role::Subscriber) tracker_.emplace(plan.first_publisher, plan.publishers);
 }
 
@@ -20,11 +20,35 @@ void BenchClient::queue_connect() {
   c.clean_start = true;
   c.keep_alive = 0;
   c.client_id = plan_->client_id;
+  if (plan_->persistent) {
+    if (version_ == ProtocolVersion::V5) {
+      // Clean start still discards whatever an earlier connection left (5.0 [MQTT-3.1.2-4]); the
+      // expiry keeps the new session past the network connection (5.0 [MQTT-3.1.2-23]).
+      c.properties.session_expiry_interval = kPersistentSessionExpiry;
+    } else {
+      c.clean_start = false;  // 3.1.1 [MQTT-3.1.2-4]: a session that outlives the connection
+    }
+  }
   encode(c, out_);
   state_ = ClientState::Connecting;
 }
 
-void BenchClient::queue_disconnect() { encode(Disconnect{}, version_, out_); }
+void BenchClient::queue_disconnect() {
+  Disconnect d;
+  if (plan_->persistent && plan_->role == Role::Subscriber) {
+    if (version_ == ProtocolVersion::V5) {
+      // Lowering a non-zero expiry to 0 on DISCONNECT is allowed (3.14.2.2.2); the session ends here.
+      d.properties.session_expiry_interval = 0;
+    } else {
+      // 3.1.1 cannot end a persistent session without reconnecting clean; an empty one is harmless.
+      Unsubscribe u;
+      u.packet_id = 2;  // SUBSCRIBE used 1 and was answered long ago
+      u.filters.push_back(plan_->topic);
+      encode(u, version_, out_);
+    }
+  }
+  encode(d, version_, out_);
+}
 
 void BenchClient::make_publisher(uint32_t payload_size) {
   const std::vector<uint8_t> payload(payload_size, 0);
@@ -115,6 +139,7 @@ Reaction BenchClient::handle(const Packet& packet) {
           if (p.qos == QoS::ExactlyOnce) encode(PubRec{p.packet_id}, version_, out_);
           const auto stamp = read_stamp(p.payload);
           if (!tracker_ || !stamp || !tracker_->knows(stamp->publisher)) return {Reaction::None};
+          if (stamp->sent_ns < run_start_ns_) return {Reaction::Stale, *stamp};
           const Arrival a = tracker_->record(stamp->publisher, stamp->sequence);
           if (a == Arrival::Duplicate) return {Reaction::Duplicate, *stamp};
           return {Reaction::Delivered, *stamp, a == Arrival::Reordered};
@@ -131,7 +156,7 @@ Reaction BenchClient::handle(const Packet& packet) {
         } else if constexpr (std::is_same_v<T, PubRel>) {
           encode(PubComp{p.packet_id}, version_, out_);
           return {Reaction::None};
-        } else if constexpr (std::is_same_v<T, PingResp>) {
+        } else if constexpr (std::is_same_v<T, PingResp> || std::is_same_v<T, UnsubAck>) {
           return {Reaction::None};
         } else {
           return {Reaction::Unexpected};  // DISCONNECT from the server, or a packet it never sends

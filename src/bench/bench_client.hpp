@@ -4,6 +4,14 @@
 //
 // A publisher encodes its PUBLISH once (make_publisher) and append_publish() copies that template,
 // patching only the packet identifier and the payload stamp.
+//
+// A persistent subscriber (ClientPlan::persistent) connects with a session the broker keeps:
+// 3.1.1 clean session 0, 5.0 clean start 1 with Session Expiry Interval kPersistentSessionExpiry.
+// At the end it leaves nothing behind that would keep collecting messages: 5.0 disconnects with
+// Session Expiry Interval 0 (the session ends with the connection), 3.1.1, which has no such
+// field, unsubscribes first (an empty session stays). A delivery stamped before the run began
+// comes from a session an earlier run left behind: it is acknowledged and counted as Stale, never
+// as a delivery, so loss and duplicate checks see only this run's messages.
 #pragma once
 
 #include <bitset>
@@ -23,14 +31,16 @@ enum class ClientState { Idle, Connecting, AwaitConnAck, AwaitSubAck, Ready, Clo
 
 // What handle() found, for the loop to account.
 struct Reaction {
-  enum Kind { None, Connected, Refused, Subscribed, Delivered, Duplicate, Acked, Unexpected } kind = None;
+  enum Kind { None, Connected, Refused, Subscribed, Delivered, Duplicate, Stale, Acked, Unexpected } kind = None;
   Stamp stamp;          // Delivered/Duplicate
   bool reordered = false;
 };
 
 class BenchClient {
  public:
-  BenchClient(const ClientPlan& plan, protocol::ProtocolVersion version, protocol::QoS qos);
+  // `run_start_ns`: no PUBLISH of this run is stamped earlier (monotonic clock, see payload.hpp).
+  BenchClient(const ClientPlan& plan, protocol::ProtocolVersion version, protocol::QoS qos,
+              uint64_t run_start_ns = 0);
 
   const ClientPlan& plan() const { return *plan_; }
   ClientState state() const { return state_; }
@@ -38,7 +48,7 @@ class BenchClient {
 
   // Queues CONNECT (keep-alive 0: idle connections must stay up for --hold without pings).
   void queue_connect();
-  // Queues DISCONNECT.
+  // Queues DISCONNECT (a persistent subscriber first ends or empties its session, see above).
   void queue_disconnect();
   // Encodes the PUBLISH template; publishers only.
   void make_publisher(uint32_t payload_size);
@@ -80,6 +90,7 @@ class BenchClient {
   const ClientPlan* plan_;
   protocol::ProtocolVersion version_;
   protocol::QoS qos_;
+  uint64_t run_start_ns_;
   ClientState state_ = ClientState::Idle;
   std::vector<uint8_t> out_;
   size_t out_head_ = 0;

@@ -176,6 +176,7 @@ int run_bench(int argc, char** argv) {
   report.size = o.size;
   report.clients = o.clients;
   report.threads = o.threads;
+  report.persistent = o.persistent;
 
   if (o.scenario == Scenario::Conn) {
     uint64_t last = 0;  // the last CONNACK
@@ -247,6 +248,7 @@ int run_bench(int argc, char** argv) {
     distinct += r.distinct;
     report.duplicates += r.duplicates;
     report.reordered += r.reordered;
+    report.stale += r.stale;
     report.errors += r.errors;
   }
   set_latency(report, *latency);

@@ -70,6 +70,9 @@ base::Expected<BenchOptions, OptionsStop> parse_bench_options(const std::vector<
   app.add_option("--sources", sources, "Spread connections over 127.0.0.1..127.0.0.N as source addresses");
   app.add_option("-t,--threads", o.threads, "Generator threads, each with its own event loop (1)");
   app.add_option("--topic-prefix", o.topic_prefix, "Prefix of every topic (bench/)");
+  app.add_flag("--persistent", o.persistent,
+               "Subscribers keep a persistent session (3.1.1: clean session 0; 5.0: Session Expiry Interval "
+               "3600), so the broker must store their QoS 1/2 messages; publishers stay clean");
   app.add_flag("--json", o.json, "Print one JSON object at the end instead of the table");
   app.add_flag("--null-sink", o.null_sink, "Self test: publish into an in-process sink that discards")
       ->group("");  // hidden
@@ -96,6 +99,9 @@ base::Expected<BenchOptions, OptionsStop> parse_bench_options(const std::vector<
   if (o.threads == 0 || o.threads > 1024) return usage_error("--threads must be between 1 and 1024");
   if (o.connect_rate == 0) return usage_error("--connect-rate must be positive");
   if (o.clients > (1u << 24)) return usage_error("--clients is limited to 16777216");
+  if (o.persistent && o.scenario == Scenario::Conn) {
+    return usage_error("--persistent needs a scenario with subscribers (pairs, fan-in, fan-out)");
+  }
   if (sources > 254) return usage_error("--sources is limited to 254 (127.0.0.1..127.0.0.254)");
   const uint32_t connections = o.scenario == Scenario::Pairs ? 2 * o.clients : o.clients + 1;
   o.sources = sources != 0 ? sources : (connections + kConnectionsPerSource - 1) / kConnectionsPerSource;

@@ -41,6 +41,9 @@ struct BenchOptions {
   uint32_t sources = 0;  // after parsing: at least 1 (automatic when not given)
   uint32_t threads = 1;
   std::string topic_prefix = "bench/";
+  // Subscribers keep their session (see kPersistentSessionExpiry), so a broker with persistence
+  // must store their QoS 1/2 messages before acknowledging them; publishers stay clean.
+  bool persistent = false;
   bool json = false;
   // Hidden self-test: run a null sink in-process and publish into it (see null_sink.hpp).
   bool null_sink = false;
@@ -53,6 +56,10 @@ struct OptionsStop {
 
 // The default -n of a scenario.
 uint32_t default_clients(Scenario s);
+
+// --persistent, 5.0: the Session Expiry Interval (seconds) of the subscribers' CONNECT. Long enough
+// for any run; the DISCONNECT at the end sets it to 0 so that nothing outlives the run.
+inline constexpr uint32_t kPersistentSessionExpiry = 3600;
 
 // Connections one source address can open to one destination port (the ephemeral port range).
 inline constexpr uint32_t kConnectionsPerSource = 28000;

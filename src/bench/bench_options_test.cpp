@@ -59,11 +59,18 @@ TEST(BenchOptions, Rejections) {
   EXPECT_EQ(parse({"pairs", "-s", "15"}).error().exit_code, 1);
 }
 
+TEST(BenchOptions, Persistent) {
+  EXPECT_FALSE(parse({"fan-in"})->persistent);
+  EXPECT_TRUE(parse({"fan-in", "-q", "1", "--persistent"})->persistent);
+  EXPECT_FALSE(parse({"conn", "--persistent"}));  // no subscriber to keep a session for
+}
+
 TEST(BenchOptions, HelpExitsZero) {
   auto o = parse({"--help"});
   ASSERT_FALSE(o);
   EXPECT_EQ(o.error().exit_code, 0);
   EXPECT_NE(o.error().text.find("--window"), std::string::npos);
+  EXPECT_NE(o.error().text.find("--persistent"), std::string::npos);
 }
 
 }  // namespace

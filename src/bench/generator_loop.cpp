@@ -29,7 +29,7 @@ GeneratorLoop::GeneratorLoop(const BenchOptions& options, const ScenarioPlan& pl
       thread_(thread), scratch_(kReadChunk) {
   for (const auto& c : plan.clients) {
     if (c.thread != thread) continue;
-    clients_.emplace_back(c, options.version, options.qos);
+    clients_.emplace_back(c, options.version, options.qos, control.setup_start_ns.load());
     if (c.role == Role::Publisher) {
       clients_.back().make_publisher(options.size);
       publishers_.push_back(static_cast<uint32_t>(clients_.size() - 1));
@@ -332,6 +332,9 @@ void GeneratorLoop::on_packet(uint32_t index, const protocol::Packet& packet) {
     }
     case Reaction::Duplicate:
       ++result_.received;
+      break;
+    case Reaction::Stale:
+      ++result_.stale;
       break;
     case Reaction::Refused:
     case Reaction::Unexpected:

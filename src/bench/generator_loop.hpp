@@ -31,6 +31,7 @@ struct ThreadResult {
   uint64_t distinct = 0;
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
+  uint64_t stale = 0;   // --persistent: deliveries from before the run (an earlier run's session)
   uint64_t errors = 0;  // failed connects and subscribes, unexpected disconnects, protocol errors
 };
 

@@ -25,6 +25,7 @@ std::string format_json(const BenchReport& r) {
       r.scenario, r.protocol, r.qos, r.size, r.clients, r.threads, r.duration_s, r.sent, r.received, r.expected,
       r.throughput, r.publish_rate, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.latency_samples, r.loss,
       r.duplicates, r.reordered, r.errors);
+  if (r.persistent) s += fmt::format(",\"persistent\":true,\"stale\":{}", r.stale);
   if (r.conn) {
     s += fmt::format(",\"connected\":{},\"failed\":{},\"connect_rate\":{:.1f},\"time_to_connect_s\":{:.3f},"
                      "\"hold_s\":{:.3f}",
@@ -51,6 +52,7 @@ std::string format_text(const BenchReport& r) {
     s += fmt::format("latency (us)  p50 {:.1f}  p90 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max {:.1f}  ({} samples)\n",
                      r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.latency_samples);
     s += fmt::format("loss {}  duplicates {}  reordered {}\n", r.loss, r.duplicates, r.reordered);
+    if (r.persistent) s += fmt::format("persistent    subscriber sessions kept; {} stale deliveries ignored\n", r.stale);
   }
   s += fmt::format("errors        {}\n", r.errors);
   return s;

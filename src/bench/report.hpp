@@ -26,6 +26,9 @@ struct BenchReport {
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
   uint64_t errors = 0;
+  // --persistent: subscribers kept sessions; `stale` deliveries were stamped before the run began.
+  bool persistent = false;
+  uint64_t stale = 0;
   // conn only
   bool conn = false;
   uint32_t connected = 0;

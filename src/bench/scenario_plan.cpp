@@ -62,6 +62,7 @@ ScenarioPlan make_plan(const BenchOptions& o, uint64_t run_id) {
       plan.fanout = n;
       break;
   }
+  for (auto& c : plan.clients) c.persistent = o.persistent && c.role == Role::Subscriber;
   return plan;
 }
 

@@ -21,6 +21,8 @@ struct ClientPlan {
   // Subscriber: the publishers it hears from, [first_publisher, first_publisher + publishers).
   uint32_t first_publisher = 0;
   uint32_t publishers = 0;
+  // Subscriber with --persistent: connects with a session the broker keeps (see bench_client.hpp).
+  bool persistent = false;
 };
 
 struct ScenarioPlan {

@@ -60,6 +60,13 @@ TEST(ScenarioPlan, FanOutHasOnePublisher) {
   EXPECT_EQ(plan.clients.back().topic, "bench/out");
 }
 
+TEST(ScenarioPlan, PersistentMarksSubscribersOnly) {
+  auto o = options(Scenario::Pairs, 3);
+  EXPECT_FALSE(make_plan(o, 1).clients[0].persistent);
+  o.persistent = true;
+  for (const auto& c : make_plan(o, 1).clients) EXPECT_EQ(c.persistent, c.role == Role::Subscriber);
+}
+
 TEST(ScenarioPlan, ConnSpreadsOverThreadsWithUniqueIds) {
   const auto plan = make_plan(options(Scenario::Conn, 10, 4), 5);
   EXPECT_EQ(count(plan, Role::Idle), 10u);

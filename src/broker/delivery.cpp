@@ -148,7 +148,35 @@ void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
 
 void ShardImpl::enqueue(Session& s, Delivery d) {
   state.queued_bytes().fetch_add(static_cast<int64_t>(d.message->footprint()), std::memory_order_relaxed);
+  if (const auto& deadline = d.message->expiry_deadline()) schedule_expiry_check(s, *deadline);
   s.enqueue(std::move(d));
+}
+
+void ShardImpl::schedule_expiry_check(Session& s, TimePoint deadline) {
+  const TimePoint at = std::chrono::ceil<std::chrono::seconds>(deadline);
+  if (s.expiry_check != TimePoint{} && s.expiry_check <= at) return;  // an earlier check will do
+  s.expiry_check = at;
+  message_expiry_order.emplace(at, s.id());
+}
+
+void ShardImpl::drop_expired_messages(TimePoint now) {
+  while (!message_expiry_order.empty() && message_expiry_order.top().first <= now) {
+    const auto [due, id] = message_expiry_order.top();
+    message_expiry_order.pop();
+    Session* s = find_session(id);
+    if (s == nullptr || s->expiry_check != due) continue;  // gone, or rescheduled earlier
+    s->expiry_check = {};
+    std::vector<Delivery> expired;
+    s->take_queued_if([&](const Delivery& d) { return d.message->expired(now); }, expired);
+    for (const auto& d : expired) {
+      state.queued_bytes().fetch_sub(static_cast<int64_t>(d.message->footprint()), std::memory_order_relaxed);
+      persister.finish(*s, d, std::nullopt);  // [MQTT-3.3.2-5] never sent once expired
+    }
+    drops.expired += expired.size();
+    for (const auto& d : s->queue()) {
+      if (const auto& deadline = d.message->expiry_deadline()) schedule_expiry_check(*s, *deadline);
+    }
+  }
 }
 
 Delivery ShardImpl::dequeue(Session& s) {

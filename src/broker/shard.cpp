@@ -249,6 +249,7 @@ void ShardImpl::tick(TimePoint now) {
     }
   }
   end_expired_sessions(now);
+  drop_expired_messages(now);
   report_drops(now);
 }
 
@@ -265,6 +266,7 @@ void ShardImpl::report_drops(TimePoint now) {
   add(drops.too_large, reported.too_large, "over a client's maximum packet size");
   add(drops.retained_budget, reported.retained_budget, "retained over the retained budget");
   add(drops.refused_quota, reported.refused_quota, "PUBLISHes refused with 0x97 quota exceeded");
+  add(drops.expired, reported.expired, "queued messages expired");
   spdlog::info("dropped on loop {} since the last report: {}", index, what);
   reported = drops;
   last_drop_report = now;

@@ -91,6 +91,13 @@ struct ShardImpl {
       expiry_order;
   void expire_at(uint64_t session_id, TimePoint deadline);
   void end_expired_sessions(TimePoint now);
+  // Queued messages with a Message Expiry Interval: when to look at which session's queue, so that
+  // an expired message does not wait in memory (or on disk) until its client comes back. Checks are
+  // rounded up to whole seconds, so a queue is scanned at most once a second.
+  std::priority_queue<std::pair<TimePoint, uint64_t>, std::vector<std::pair<TimePoint, uint64_t>>, std::greater<>>
+      message_expiry_order;
+  void schedule_expiry_check(Session& s, TimePoint deadline);
+  void drop_expired_messages(TimePoint now);
   std::vector<PendingWill> pending_wills;
   routing::SubscriptionTree<SessionRef, session::Subscription> tree;
   std::vector<std::vector<Routed>> outbox;  // per target shard, flushed at end of iteration
@@ -167,6 +174,7 @@ struct ShardImpl {
     uint64_t too_large = 0;        // over the receiver's Maximum Packet Size
     uint64_t retained_budget = 0;  // retained messages over max_retained_messages/bytes
     uint64_t refused_quota = 0;    // PUBLISHes answered with 0x97
+    uint64_t expired = 0;          // queued messages whose Message Expiry Interval ran out
     bool operator==(const Drops&) const = default;
   };
   Drops drops;

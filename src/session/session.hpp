@@ -102,6 +102,8 @@ class Session {
 
   // Numbers the deliveries this session keeps in the durable store.
   uint64_t next_stored_sequence = 1;
+  // When its shard next looks for expired messages in its queue; the epoch when not scheduled.
+  TimePoint expiry_check{};
   // Marks every delivery as not stored (the session's records were erased).
   void forget_stored();
 

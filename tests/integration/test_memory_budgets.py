@@ -184,3 +184,20 @@ def test_slow_consumer_flood_stays_within_budgets(make_broker):
         time.sleep(0.1)
     assert_broker_alive(b)
     stalled.close()
+
+
+def test_expired_messages_leave_an_offline_sessions_queue_on_time(make_broker):
+    b = make_broker()
+    offline_subscriber(b, "expiring-sub", "e/#")
+    pub, _ = raw.RawClient.connected(b, "e-pub", version=5)
+    for i in range(5):
+        # Message Expiry Interval (0x02) of 1 s.
+        pub.send(raw.publish("e/t", b"short", qos=1, packet_id=i + 1, version=5, properties=[(0x02, 1)]))
+        pub.expect(raw.PUBACK)
+    pub.send(raw.publish("e/t", b"lasting", qos=1, packet_id=9, version=5))
+    pub.expect(raw.PUBACK)
+    deadline = time.monotonic() + 30
+    while "5 queued messages expired" not in b.log_text():  # removed without the client coming back
+        assert time.monotonic() < deadline, "expired messages were not removed"
+        time.sleep(0.1)
+    assert queued_payloads(b, "expiring-sub", "e/end") == [b"lasting"]
