@@ -59,7 +59,10 @@ int run_broker(int argc, char** argv) {
     spdlog::info("pregon {} starting", kVersion);
     net::StopSignals signals;
     net::Server server(config);
-    spdlog::warn("anonymous access: any client may connect (authentication is not configured)");
+    if (config::allow_anonymous(config)) {
+      spdlog::warn("anonymous access: clients that do not authenticate may connect{}",
+                   config.auth.password_file.empty() ? " (no password file is configured)" : "");
+    }
     server.run(&signals);
     spdlog::info("pregon stopped");
   } catch (const std::exception& e) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "broker/access.hpp"
 #include "broker/message_inbox.hpp"
 #include "config/config.hpp"
 #include "session/message.hpp"
@@ -30,6 +31,7 @@ class BrokerState {
   const config::Config& config() const { return config_; }
   unsigned shard_count() const { return shard_count_; }
   RetainedImpl& retained() { return *retained_; }
+  const Access& access() const { return access_; }
   session::MessageMemory& memory(unsigned shard) { return *memories_[shard]; }
   MessageInbox& inbox(unsigned shard) { return *inboxes_[shard]; }
 
@@ -51,6 +53,7 @@ class BrokerState {
  private:
   config::Config config_;
   unsigned shard_count_;
+  Access access_;
   // Declared before everything that holds messages, so that it is destroyed after them.
   std::vector<std::unique_ptr<session::MessageMemory>> memories_;
   std::vector<std::unique_ptr<MessageInbox>> inboxes_;

@@ -93,6 +93,31 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     return false;
   }
 
+  // Authentication, on the owning thread only (a password check costs about a millisecond).
+  const Access& access = state.access();
+  std::optional<std::string_view> username = p.username;
+  if (access.passwords) {
+    const bool verified =
+        p.username && p.password &&
+        access.passwords->verify(*p.username, {reinterpret_cast<const char*>(p.password->data()), p.password->size()});
+    if (p.username && !verified) {
+      refuse_connect(c, client_id, ReasonCode::BadUserNameOrPassword, "bad user name or password");
+      return false;
+    }
+    if (!verified) username.reset();
+  }
+  if (!username && !access.allow_anonymous) {
+    refuse_connect(c, client_id, ReasonCode::NotAuthorized, "anonymous clients are not allowed");
+    return false;
+  }
+  if (p.will && access.acl) {
+    auth::Identity who{username, client_id};
+    if (!access.acl->may_publish(who, p.will->topic)) {
+      refuse_connect(c, client_id, ReasonCode::NotAuthorized, "the ACL does not allow this will topic");
+      return false;
+    }
+  }
+
   if (v5) {
     c.receive_maximum = p.properties.receive_maximum.value_or(65535);
     c.maximum_packet_size = p.properties.maximum_packet_size.value_or(std::numeric_limits<uint32_t>::max());
@@ -156,6 +181,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   }
   persister.write_session(*s, static_cast<uint8_t>(p.version), std::nullopt);
 
+  s->username = username ? std::make_unique<const std::string>(*username) : nullptr;
   c.session = s;
   attached[s->id()] = &c;
   c.state = Client::State::Connected;

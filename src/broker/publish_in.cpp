@@ -1,5 +1,7 @@
 // PUBLISH and PUBREL from clients: topic aliases, validation, retained updates, the inbound QoS 1/2
 // flows and routing.
+#include <spdlog/spdlog.h>
+
 #include "broker/retained.hpp"
 #include "broker/shard_impl.hpp"
 #include "broker/stored_records.hpp"
@@ -78,6 +80,10 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   if (c.is_v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
       !protocol::valid_utf8({reinterpret_cast<const char*>(p.payload.data()), p.payload.size()})) {
     outcome = ReasonCode::PayloadFormatInvalid;  // [MQTT-3.3.2-?] MAY refuse
+  } else if (const auto& acl = state.access().acl; acl && !acl->may_publish(identity_of(s), topic)) {
+    // Not routed. 5.0 is told [MQTT-3.3.5-?]; 3.1.1 has no way to say it, so it is acknowledged.
+    if (c.is_v5()) outcome = ReasonCode::NotAuthorized;
+    spdlog::debug("client {}: publish to {} denied by the ACL", s.client_id(), topic);
   } else if (c.is_v5() && p.qos != QoS::AtMostOnce &&
              static_cast<uint64_t>(state.queued_bytes().load(std::memory_order_relaxed)) + topic.size() +
                      p.payload.size() >

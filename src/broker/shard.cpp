@@ -31,6 +31,7 @@ std::optional<ConnectHeader> connect_header(const protocol::Frame& f) {
 BrokerState::BrokerState(config::Config config, std::unique_ptr<storage::DurableStore> store)
     : config_(std::move(config)),
       shard_count_(config::effective_threads(config_)),
+      access_(Access::load(config_)),
       retained_(std::make_unique<RetainedImpl>()),
       store_(std::move(store)) {
   for (unsigned i = 0; i < shard_count_; ++i) {

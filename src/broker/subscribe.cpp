@@ -42,6 +42,11 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
       close_client(c, ReasonCode::ProtocolError, "No Local on a shared subscription");  // [MQTT-3.8.3-4]
       return;
     }
+    if (const auto& acl = state.access().acl;
+        acl && !acl->may_subscribe(identity_of(s), parsed->shared() ? parsed->filter : ts.filter)) {
+      ack.reasons.push_back(ReasonCode::NotAuthorized);  // 3.1.1: 0x80 Failure
+      continue;
+    }
     session::Subscription sub{ts.options, subscription_id};
     sub.options.max_qos = std::min(ts.options.max_qos, static_cast<QoS>(config.limits.maximum_qos));
     const std::string key(ts.filter);

@@ -59,6 +59,12 @@ unsigned effective_threads(const Config& c) {
   return cores != 0 ? cores : 1;
 }
 
+bool allow_anonymous(const Config& c) {
+  if (c.listener.allow_anonymous) return *c.listener.allow_anonymous;
+  const std::string& bind = c.listener.bind;
+  return bind == "localhost" || bind == "::1" || bind.starts_with("127.");
+}
+
 Config apply_overrides(Config base, const Overrides& overrides) {
   if (overrides.port) {
     if (auto wrong = check_range(*overrides.port, kPortRange)) throw_flag("port", *wrong);

@@ -18,6 +18,14 @@ namespace pregon::config {
 struct Listener {
   std::string bind = "127.0.0.1";  // IPv4 or IPv6 literal, or a host name
   uint16_t port = 1883;            // 1..65535
+  // Whether clients that did not authenticate may connect. Unset: only on a loopback address.
+  std::optional<bool> allow_anonymous;
+};
+
+// Authentication and authorization files, in mosquitto's formats. Empty: not used.
+struct Auth {
+  std::string password_file;  // "user:$7$..." lines, made by `pregon passwd` or mosquitto_passwd
+  std::string acl_file;       // user / topic / pattern lines; when set, what it does not grant is denied
 };
 
 struct Limits {
@@ -58,6 +66,7 @@ struct Config {
   Listener listener;
   Limits limits;
   Persistence persistence;
+  Auth auth;
   std::optional<std::string> source; // the file it was read from, for messages
 };
 
@@ -79,6 +88,9 @@ Config parse_config(std::string_view toml_text, const std::string& source);
 
 // The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
 unsigned effective_threads(const Config& c);
+
+// listener.allow_anonymous as set, or true exactly when the listener is bound to a loopback address.
+bool allow_anonymous(const Config& c);
 
 // Command-line flags that override the file (--port, --bind, --threads, --log-level, --data-dir,
 // --no-persistence). Integers are taken wide so that the range check, and its message, is the same

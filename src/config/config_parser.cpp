@@ -150,6 +150,17 @@ std::vector<KeySpec> schema() {
       string_key("bind", [](Config& c) -> std::string& { return c.listener.bind; },
                  check_bind_address),
       integer_key("port", kPortRange, [](Config& c) -> uint16_t& { return c.listener.port; }),
+      KeySpec{"allow_anonymous",
+              [](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
+                if (!node.is_boolean()) return report_type(d, node, path, "a boolean (true or false)");
+                config.listener.allow_anonymous = node.as_boolean()->get();
+              }},
+  };
+  std::vector<KeySpec> auth = {
+      string_key("password_file", [](Config& c) -> std::string& { return c.auth.password_file; },
+                 [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
+      string_key("acl_file", [](Config& c) -> std::string& { return c.auth.acl_file; },
+                 [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
   };
   std::vector<KeySpec> limits = {
       integer_key("connect_timeout_ms", kConnectTimeoutMsRange,
@@ -202,6 +213,7 @@ std::vector<KeySpec> schema() {
       table_key("listener", std::move(listener)),
       table_key("limits", std::move(limits)),
       table_key("persistence", std::move(persistence)),
+      table_key("auth", std::move(auth)),
   };
 }
 

@@ -217,7 +217,7 @@ TEST(ParseConfigErrors, UnknownKeyNamesItsLineAndSuggests) {
 
 TEST(ParseConfigErrors, UnknownKeyFarFromAnyListsTheKnownOnes) {
   EXPECT_EQ(error_of("[listener]\n  certificate = \"x\"\n"),
-            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port)");
+            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous)");
 }
 
 TEST(ParseConfigErrors, UnknownTableIsRejected) {
@@ -429,6 +429,38 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
     line += " = ";
     EXPECT_NE(text.find(line), std::string::npos) << key;
   }
+}
+
+TEST(ParseConfig, ReadsTheAuthKeys) {
+  const Config c = parse_config(R"(
+[listener]
+allow_anonymous = false
+
+[auth]
+password_file = "/etc/pregon/passwd"
+acl_file = "/etc/pregon/acl"
+)",
+                                "auth.toml");
+  EXPECT_EQ(c.listener.allow_anonymous, false);
+  EXPECT_EQ(c.auth.password_file, "/etc/pregon/passwd");
+  EXPECT_EQ(c.auth.acl_file, "/etc/pregon/acl");
+  EXPECT_THAT(error_of("[listener]\nallow_anonymous = \"yes\""), HasSubstr("expected a boolean"));
+}
+
+TEST(AllowAnonymous, DefaultsToTrueOnlyOnLoopback) {
+  Config c;
+  EXPECT_TRUE(allow_anonymous(c));  // 127.0.0.1
+  c.listener.bind = "::1";
+  EXPECT_TRUE(allow_anonymous(c));
+  c.listener.bind = "0.0.0.0";
+  EXPECT_FALSE(allow_anonymous(c));
+  c.listener.bind = "192.168.1.10";
+  EXPECT_FALSE(allow_anonymous(c));
+  c.listener.allow_anonymous = true;
+  EXPECT_TRUE(allow_anonymous(c));
+  c.listener.bind = "127.0.0.1";
+  c.listener.allow_anonymous = false;
+  EXPECT_FALSE(allow_anonymous(c));
 }
 
 TEST(EffectiveThreads, ZeroMeansOnePerCore) {

@@ -70,6 +70,9 @@ class Session {
   // Session Expiry Interval in seconds; 0xFFFFFFFF never expires.
   uint32_t expiry_interval = 0;
   std::optional<StoredWill> will;
+  // The username its client authenticated with (or gave, when no password file is used), for ACL
+  // checks; null for anonymous clients. Kept behind a pointer: most sessions have none.
+  std::unique_ptr<const std::string> username;
 
   std::map<std::string, Subscription, std::less<>> subscriptions;
 

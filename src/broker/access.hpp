@@ -1,0 +1,36 @@
+// Access: who may connect and what they may do, as configured — the password file, the ACL file and
+// whether clients that did not authenticate are let in. Loaded once at start-up.
+//
+// Thread-safety: immutable after load; shared by every shard.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "auth/acl_file.hpp"
+#include "auth/identity.hpp"
+#include "auth/password_file.hpp"
+#include "config/config.hpp"
+#include "session/session.hpp"
+
+namespace pregon::broker {
+
+struct Access {
+  std::optional<auth::PasswordFile> passwords;
+  std::optional<auth::Acl> acl;
+  bool allow_anonymous = true;
+
+  // Throws std::runtime_error naming the file, line and problem.
+  static Access load(const config::Config& config);
+};
+
+// The identity a session's ACL checks use: its client's username (when it gave one that counted)
+// and its client identifier.
+inline auth::Identity identity_of(const session::Session& s) {
+  auth::Identity id;
+  if (s.username) id.username = *s.username;
+  id.client_id = s.client_id();
+  return id;
+}
+
+}  // namespace pregon::broker

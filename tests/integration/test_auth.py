@@ -1,0 +1,138 @@
+"""Authentication with mosquitto-format password files, anonymous access, and ACL files (including
+attempts to widen a pattern with wildcard characters in a username or client id)."""
+import subprocess
+
+import pytest
+
+from conftest import BIN
+from support import mqtt_raw as raw
+
+pytestmark = pytest.mark.pregon_only("uses pregon's [auth] settings")
+
+# CONNACK codes: 3.1.1 return codes and 5.0 reason codes.
+BAD_PASSWORD = {4: 0x04, 5: 0x86}
+NOT_AUTHORIZED = {4: 0x05, 5: 0x87}
+
+
+def connack(b, client_id, version=4, **kw):
+    c = raw.RawClient.open(b, version=version)
+    c.send(raw.connect(client_id, version=version, **kw))
+    return c, c.expect(raw.CONNACK).return_code
+
+
+def password_file(tmp_path, tool, users):
+    path = tmp_path / f"passwd-{tool.split()[0]}"
+    for user, password in users.items():
+        if tool == "mosquitto_passwd":
+            cmd = ["mosquitto_passwd", "-b", str(path), user, password]
+            if not path.exists():
+                cmd.insert(1, "-c")
+        else:
+            cmd = [BIN, "passwd", "-b", str(path), user, password]
+            if not path.exists():
+                cmd.insert(2, "-c")
+        subprocess.run(cmd, check=True, capture_output=True, timeout=30)
+    return path
+
+
+@pytest.mark.parametrize("tool", ["mosquitto_passwd", "pregon passwd"])
+@pytest.mark.parametrize("version", [4, 5])
+def test_password_file_logins(make_broker, tmp_path, tool, version):
+    path = password_file(tmp_path, tool, {"alice": "wonderland", "bob": "builder"})
+    b = make_broker(listener={"allow_anonymous": False}, auth={"password_file": str(path)})
+    c, rc = connack(b, "a1", version, username="alice", password="wonderland")
+    assert rc == 0
+    c.close()
+    c, rc = connack(b, "a2", version, username="alice", password="builder")
+    assert rc == BAD_PASSWORD[version], "[MQTT-3.1.4-?] a wrong password is refused"
+    assert c.wait_closed()
+    c, rc = connack(b, "a3", version, username="carol", password="x")
+    assert rc == BAD_PASSWORD[version], "an unknown user is refused like a wrong password"
+    c, rc = connack(b, "a4", version)
+    assert rc == NOT_AUTHORIZED[version], "anonymous clients are refused when not allowed"
+    c, rc = connack(b, "b1", version, username="bob", password="builder")
+    assert rc == 0, "and the broker still serves those who log in"
+
+
+def test_anonymous_allowed_alongside_a_password_file_when_configured(make_broker, tmp_path):
+    path = password_file(tmp_path, "pregon passwd", {"alice": "wonderland"})
+    b = make_broker(listener={"allow_anonymous": True}, auth={"password_file": str(path)})
+    c, rc = connack(b, "anon")
+    assert rc == 0
+    c, rc = connack(b, "liar", username="alice", password="nope")
+    assert rc == BAD_PASSWORD[4], "a username with a wrong password is refused even so"
+
+
+ACL = """
+# Everyone: their own subtree, and read access to the subtree of their client id.
+pattern readwrite users/%u/#
+pattern read clients/%c/#
+
+user admin
+topic readwrite #
+"""
+
+
+@pytest.fixture
+def acl_broker(make_broker, tmp_path):
+    acl = tmp_path / "acl"
+    acl.write_text(ACL)
+    # No password file: usernames are taken as given, which is what a bypass attempt needs.
+    return make_broker(auth={"acl_file": str(acl)})
+
+
+def suback_codes(c, packet_id, filters, version):
+    c.send(raw.subscribe(packet_id, [(f, 1) for f in filters], version=version))
+    return c.expect(raw.SUBACK).return_codes
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_acl_patterns_grant_only_the_own_subtree(acl_broker, version):
+    refused = 0x80 if version == 4 else 0x87
+    alice, _ = raw.RawClient.connected(acl_broker, "alice-dev", version=version, username="alice")
+    assert suback_codes(alice, 1, ["users/alice/#", "users/bob/#", "users/+/x", "#"], version) == \
+        [1, refused, refused, refused]
+    assert suback_codes(alice, 2, ["clients/alice-dev/cmd"], version) == [1]
+    bob, _ = raw.RawClient.connected(acl_broker, "bob-dev", version=version, username="bob")
+    assert suback_codes(bob, 1, ["users/bob/#"], version) == [1]
+    # alice may publish into her subtree only; 5.0 is told 0x87, 3.1.1 is acknowledged and dropped.
+    alice.send(raw.publish("users/bob/inbox", b"spoof", qos=1, packet_id=5, version=version))
+    ack = alice.expect(raw.PUBACK)
+    assert ack.return_code == (0 if version == 4 else 0x87)
+    alice.send(raw.publish("users/bob/inbox", b"", qos=0, version=version))
+    admin, _ = raw.RawClient.connected(acl_broker, "admin-dev", version=version, username="admin")
+    admin.send(raw.publish("users/bob/inbox", b"real", qos=1, packet_id=1, version=version))
+    admin.expect(raw.PUBACK)
+    got = bob.expect(raw.PUBLISH)
+    assert got.payload == b"real", "bob got nothing alice was not allowed to publish"
+
+
+@pytest.mark.parametrize("name", ["+", "#", "+/+", "alice/../bob"])
+def test_wildcards_in_a_username_never_widen_a_pattern(acl_broker, name):
+    bob, _ = raw.RawClient.connected(acl_broker, "bob-target", version=5, username="bob")
+    assert suback_codes(bob, 1, ["users/bob/#"], 5) == [1]
+    mallory, _ = raw.RawClient.connected(acl_broker, "mallory", version=5, username=name)
+    assert suback_codes(mallory, 1, ["users/bob/#", "users/+/#", "users/#"], 5) == [0x87, 0x87, 0x87]
+    mallory.send(raw.publish("users/bob/inbox", b"spoof", qos=1, packet_id=2, version=5))
+    assert mallory.expect(raw.PUBACK).return_code == 0x87
+    mallory.close()
+    admin, _ = raw.RawClient.connected(acl_broker, "admin-2", version=5, username="admin")
+    admin.send(raw.publish("users/bob/inbox", b"only-this", qos=1, packet_id=1, version=5))
+    admin.expect(raw.PUBACK)
+    assert bob.expect(raw.PUBLISH).payload == b"only-this"
+
+
+@pytest.mark.parametrize("client_id", ["+", "#"])
+def test_wildcards_in_a_client_id_never_widen_a_pattern(acl_broker, client_id):
+    c, _ = raw.RawClient.connected(acl_broker, client_id, version=5, username="eve")
+    assert suback_codes(c, 1, ["clients/victim/#", "clients/+/cmd", "clients/#"], 5) == [0x87, 0x87, 0x87]
+
+
+def test_a_will_the_acl_does_not_allow_is_refused_at_connect(acl_broker):
+    c = raw.RawClient.open(acl_broker, version=5)
+    c.send(raw.connect("willful", version=5, username="alice",
+                       will=dict(topic="users/bob/status", payload=b"gone")))
+    assert c.expect(raw.CONNACK).return_code == 0x87
+    ok, _ = raw.RawClient.connected(acl_broker, "willful-2", version=5, username="alice",
+                                    will=dict(topic="users/alice/status", payload=b"gone"))
+    ok.close()
