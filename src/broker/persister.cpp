@@ -1,7 +1,5 @@
 #include "broker/persister.hpp"
 
-#include "broker/shard.hpp"
-#include "broker/shard_impl.hpp"
 #include "broker/stored_records.hpp"
 
 namespace pregon::broker {
@@ -9,12 +7,6 @@ namespace pregon::broker {
 using session::Delivery;
 using session::Inflight;
 using session::Session;
-
-void DurableAck::arrive(const std::shared_ptr<DurableAck>& ack, bool ok, ShardRouter& router) {
-  if (!ok) ack->failed.store(true, std::memory_order_relaxed);
-  if (ack->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  router.post(ack->origin, [ack](Shard& s) { s.impl().send_durable_ack(*ack); });
-}
 
 void Persister::write_session(const Session& s, uint8_t protocol_level, std::optional<int64_t> disconnected_at) {
   if (!enabled() || !persistent(s)) return;

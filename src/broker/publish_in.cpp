@@ -81,7 +81,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
       !protocol::valid_utf8({reinterpret_cast<const char*>(p.payload.data()), p.payload.size()})) {
     outcome = ReasonCode::PayloadFormatInvalid;  // [MQTT-3.3.2-?] MAY refuse
   } else if (const auto& acl = state.access().acl; acl && !acl->may_publish(identity_of(s), topic)) {
-    // Not routed. 5.0 is told [MQTT-3.3.5-?]; 3.1.1 has no way to say it, so it is acknowledged.
+    // Not routed. 5.0 is told (0x87 Not authorized); 3.1.1 has no way to say it, so it is acknowledged.
     if (c.is_v5()) outcome = ReasonCode::NotAuthorized;
     spdlog::debug("client {}: publish to {} denied by the ACL", s.client_id(), topic);
   } else if (c.is_v5() && p.qos != QoS::AtMostOnce &&
@@ -113,7 +113,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
 
   if (p.qos == QoS::ExactlyOnce && !protocol::is_error(outcome)) {
     s.inbound_qos2().insert(p.packet_id);
-    persister.write_inbound_qos2(s, p.packet_id);  // [MQTT-4.3.3-?] exactly once across a restart
+    persister.write_inbound_qos2(s, p.packet_id);  // [MQTT-4.3.3-10] exactly once across a restart
   }
   if (p.qos != QoS::AtMostOnce) {
     acknowledge(c, p.packet_id, p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck, outcome,

@@ -1,0 +1,14 @@
+#include "broker/durable_ack.hpp"
+
+#include "broker/shard.hpp"
+#include "broker/shard_impl.hpp"
+
+namespace pregon::broker {
+
+void DurableAck::arrive(const std::shared_ptr<DurableAck>& ack, bool ok, ShardRouter& router) {
+  if (!ok) ack->failed.store(true, std::memory_order_relaxed);
+  if (ack->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  router.post(ack->origin, [ack](Shard& s) { s.impl().send_durable_ack(*ack); });
+}
+
+}  // namespace pregon::broker
