@@ -23,6 +23,12 @@ std::string assign_client_id(unsigned shard, unsigned shard_count) {
   }
 }
 
+// "address:port" (IPv6: "[address]:port") without the port.
+std::string address_of(std::string_view peer) {
+  const size_t colon = peer.rfind(':');
+  return std::string(colon == std::string_view::npos ? peer : peer.substr(0, colon));
+}
+
 }  // namespace
 
 unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count) {
@@ -96,11 +102,23 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   // Authentication, on the owning thread only (a password check costs about a millisecond).
   const Access& access = state.access();
   std::optional<std::string_view> username = p.username;
+  if (access.passwords && p.username) {
+    const std::string address = address_of(c.link.peer());
+    auto failed = failed_logins.find(address);
+    if (failed != failed_logins.end() && now - failed->second.since < kFailedLoginWindow &&
+        failed->second.count >= kMaxFailedLogins) {
+      refuse_connect(c, client_id, ReasonCode::NotAuthorized, "too many failed logins from this address");
+      return false;
+    }
+  }
   if (access.passwords) {
     const bool verified =
         p.username && p.password &&
         access.passwords->verify(*p.username, {reinterpret_cast<const char*>(p.password->data()), p.password->size()});
     if (p.username && !verified) {
+      auto& failed = failed_logins[address_of(c.link.peer())];
+      if (failed.count == 0 || now - failed.since >= kFailedLoginWindow) failed = {now, 0};
+      ++failed.count;
       refuse_connect(c, client_id, ReasonCode::BadUserNameOrPassword, "bad user name or password");
       return false;
     }

@@ -251,6 +251,7 @@ void ShardImpl::tick(TimePoint now) {
   }
   end_expired_sessions(now);
   drop_expired_messages(now);
+  std::erase_if(failed_logins, [&](const auto& entry) { return now - entry.second.since >= kFailedLoginWindow; });
   report_drops(now);
 }
 

@@ -118,6 +118,17 @@ struct ShardImpl {
   void on_closed(Client& c, TimePoint now);
   void tick(TimePoint now);
 
+  // Failed logins per client address: past kMaxFailedLogins within kFailedLoginWindow, further
+  // attempts from that address are refused without checking a password (which costs a millisecond
+  // of this thread) until the window ends. Pruned by tick.
+  struct FailedLogins {
+    TimePoint since;
+    unsigned count = 0;
+  };
+  std::unordered_map<std::string, FailedLogins> failed_logins;
+  static constexpr unsigned kMaxFailedLogins = 10;
+  static constexpr auto kFailedLoginWindow = std::chrono::seconds(10);
+
   // connect.cpp
   bool on_connect(Client& c, protocol::Connect& p, TimePoint now, InputResult& result);
   void refuse_connect(Client& c, std::string_view client_id, protocol::ReasonCode reason, std::string_view why);

@@ -63,6 +63,18 @@ def test_anonymous_allowed_alongside_a_password_file_when_configured(make_broker
     assert rc == BAD_PASSWORD[4], "a username with a wrong password is refused even so"
 
 
+def test_failed_logins_are_rate_limited_per_address(make_broker, tmp_path):
+    path = password_file(tmp_path, "pregon passwd", {"alice": "wonderland"})
+    b = make_broker(listener={"allow_anonymous": False}, auth={"password_file": str(path)})
+    for i in range(10):
+        _, rc = connack(b, "guess", 5, username="alice", password=f"guess-{i}")
+        assert rc == 0x86
+    # The 11th attempt within the window is refused without a password check, right or wrong.
+    _, rc = connack(b, "guess", 5, username="alice", password="wonderland")
+    assert rc == 0x87
+    assert "too many failed logins from this address" in b.log_text()
+
+
 ACL = """
 # Everyone: their own subtree, and read access to the subtree of their client id.
 pattern readwrite users/%u/#
