@@ -49,6 +49,8 @@ class BrokerState {
   std::atomic<int64_t>& persistent_subscriptions() { return persistent_subscriptions_; }
   // Bytes (Message::footprint) queued in all sessions, for limits.max_total_queued_bytes.
   std::atomic<int64_t>& queued_bytes() { return queued_bytes_; }
+  // Sockets open on every thread, for limits.max_connections.
+  std::atomic<int64_t>& open_connections() { return open_connections_; }
 
  private:
   config::Config config_;
@@ -63,6 +65,7 @@ class BrokerState {
   std::atomic<uint64_t> next_message_id_{1};
   std::atomic<int64_t> persistent_subscriptions_{0};
   std::atomic<int64_t> queued_bytes_{0};
+  std::atomic<int64_t> open_connections_{0};
 };
 
 }  // namespace pregon::broker

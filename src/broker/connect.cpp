@@ -62,6 +62,14 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     client_id = assign_client_id(index, router.shard_count());  // [MQTT-3.1.3-6]
     assigned = true;
   }
+  if (client_id.size() > limits.max_client_id_length) {
+    refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "client id longer than limits.max_client_id_length");
+    return false;
+  }
+  if (state.open_connections().load(std::memory_order_relaxed) > limits.max_connections) {
+    refuse_connect(c, client_id, ReasonCode::QuotaExceeded, "limits.max_connections reached");  // 3.1.1: 0x03
+    return false;
+  }
   if (p.version == ProtocolVersion::V31 && client_id.size() > 23) {
     refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "MQTT 3.1 client id longer than 23 bytes");
     return false;
@@ -95,6 +103,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     // The session for this identifier lives on another thread: move the connection there.
     result.transfer_to = static_cast<int>(owner);
     clients.erase(&c);
+    state.open_connections().fetch_sub(1, std::memory_order_relaxed);  // counted again over there
     delete &c;
     return false;
   }

@@ -17,6 +17,8 @@ namespace {
 bool is_sys_topic(std::string_view topic) { return topic == "$SYS" || topic.starts_with("$SYS/"); }
 }  // namespace
 
+size_t topic_levels(std::string_view topic) { return static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) + 1; }
+
 void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   Session& s = *c.session;
   std::string_view topic = p.topic;
@@ -46,6 +48,8 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     close_client(c, ReasonCode::TopicNameInvalid, "invalid topic name");  // [MQTT-3.3.2-2]
     return;
   }
+  const bool topic_over_limits = topic.size() > config.limits.max_topic_length ||
+                                 topic_levels(topic) > config.limits.max_topic_levels;
   if (!p.properties.subscription_identifiers.empty()) {
     close_client(c, ReasonCode::ProtocolError, "subscription identifier in a client PUBLISH");  // [MQTT-3.3.4-6]
     return;
@@ -77,7 +81,10 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
       return;
     }
   }
-  if (c.is_v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
+  if (topic_over_limits) {
+    // Well formed but beyond this broker's limits: not routed; 5.0 is told (0x90).
+    if (c.is_v5()) outcome = ReasonCode::TopicNameInvalid;
+  } else if (c.is_v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
       !protocol::valid_utf8({reinterpret_cast<const char*>(p.payload.data()), p.payload.size()})) {
     outcome = ReasonCode::PayloadFormatInvalid;  // [MQTT-3.3.2-?] MAY refuse
   } else if (const auto& acl = state.access().acl; acl && !acl->may_publish(identity_of(s), topic)) {

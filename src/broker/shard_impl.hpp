@@ -60,6 +60,8 @@ using session::Session;
 // The shard that owns a client identifier's session, and a shared group's member list.
 unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count);
 unsigned shard_of_group(std::string_view group, std::string_view filter, unsigned shard_count);
+// Levels of a topic name or filter, for limits.max_topic_levels.
+size_t topic_levels(std::string_view topic);
 // The key under which a session keeps a shared subscription: the filter as subscribed.
 std::string shared_filter_key(const session::SharedOrigin& origin);
 

@@ -45,6 +45,11 @@ struct Limits {
   uint32_t output_buffer_bytes = 4 * 1'048'576;  // unsent bytes per connection before QoS 0 messages are dropped
   bool retain_available = true;
   uint8_t maximum_qos = 2;
+  uint32_t max_connections = 1'000'000;       // open sockets; past it a CONNECT gets 0x97 (3.1.1: 0x03)
+  uint16_t max_client_id_length = 256;        // bytes; a longer one gets 0x85 (3.1.1: 0x02)
+  uint16_t max_topic_length = 1024;           // bytes of a topic name or filter
+  uint16_t max_topic_levels = 64;             // levels of a topic name or filter
+  uint32_t max_subscriptions_per_client = 10'000;  // filters one session may hold; more get 0x97
 };
 
 // Where and how sessions, queued QoS 1/2 messages and retained messages are kept across restarts.

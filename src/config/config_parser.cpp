@@ -194,6 +194,16 @@ std::vector<KeySpec> schema() {
       bool_key("retain_available", [](Config& c) -> bool& { return c.limits.retain_available; }),
       integer_key("maximum_qos", kMaximumQosRange,
                   [](Config& c) -> uint8_t& { return c.limits.maximum_qos; }),
+      integer_key("max_connections", kMaxConnectionsRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_connections; }),
+      integer_key("max_client_id_length", kMaxClientIdLengthRange,
+                  [](Config& c) -> uint16_t& { return c.limits.max_client_id_length; }),
+      integer_key("max_topic_length", kMaxTopicLengthRange,
+                  [](Config& c) -> uint16_t& { return c.limits.max_topic_length; }),
+      integer_key("max_topic_levels", kMaxTopicLevelsRange,
+                  [](Config& c) -> uint16_t& { return c.limits.max_topic_levels; }),
+      integer_key("max_subscriptions_per_client", kMaxSubscriptionsPerClientRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_subscriptions_per_client; }),
   };
   std::vector<KeySpec> persistence = {
       bool_key("enabled", [](Config& c) -> bool& { return c.persistence.enabled; }),

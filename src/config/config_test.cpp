@@ -42,6 +42,11 @@ TEST(ConfigDefaults, MatchTheDocumentedValues) {
   EXPECT_EQ(c.limits.output_buffer_bytes, 4194304u);
   EXPECT_TRUE(c.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, 2);
+  EXPECT_EQ(c.limits.max_connections, 1000000u);
+  EXPECT_EQ(c.limits.max_client_id_length, 256);
+  EXPECT_EQ(c.limits.max_topic_length, 1024);
+  EXPECT_EQ(c.limits.max_topic_levels, 64);
+  EXPECT_EQ(c.limits.max_subscriptions_per_client, 10000u);
   EXPECT_EQ(c.limits.max_queued_bytes, 64u << 20);
   EXPECT_EQ(c.limits.max_total_queued_bytes, 1u << 30);
   EXPECT_EQ(c.limits.queue_overflow, "drop_oldest");
@@ -403,6 +408,11 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
   EXPECT_EQ(c.limits.output_buffer_bytes, d.limits.output_buffer_bytes);
   EXPECT_EQ(c.limits.retain_available, d.limits.retain_available);
   EXPECT_EQ(c.limits.maximum_qos, d.limits.maximum_qos);
+  EXPECT_EQ(c.limits.max_connections, d.limits.max_connections);
+  EXPECT_EQ(c.limits.max_client_id_length, d.limits.max_client_id_length);
+  EXPECT_EQ(c.limits.max_topic_length, d.limits.max_topic_length);
+  EXPECT_EQ(c.limits.max_topic_levels, d.limits.max_topic_levels);
+  EXPECT_EQ(c.limits.max_subscriptions_per_client, d.limits.max_subscriptions_per_client);
   EXPECT_EQ(c.limits.max_queued_bytes, d.limits.max_queued_bytes);
   EXPECT_EQ(c.limits.max_total_queued_bytes, d.limits.max_total_queued_bytes);
   EXPECT_EQ(c.limits.queue_overflow, d.limits.queue_overflow);
@@ -421,7 +431,8 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
                           "max_queued_messages", "max_keep_alive", "topic_alias_maximum",
                           "max_session_expiry_interval", "output_buffer_bytes", "retain_available",
                           "maximum_qos", "max_queued_bytes", "max_total_queued_bytes", "queue_overflow",
-                          "max_retained_messages", "max_retained_bytes", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
+                          "max_retained_messages", "max_retained_bytes", "max_connections", "max_client_id_length",
+                          "max_topic_length", "max_topic_levels", "max_subscriptions_per_client", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
                           "on_corruption"}) {
     // Built with += rather than "\n" + std::string(...): GCC 12 -O3 warns falsely (-Wrestrict).
     std::string line = "\n";

@@ -40,6 +40,12 @@ inline constexpr Range kOutputBufferBytesRange{1, 4'294'967'295};
 inline constexpr Range kQueuedBytesRange{0, int64_t{1} << 50};
 inline constexpr Range kMaxRetainedMessagesRange{0, 4'294'967'295};
 inline constexpr Range kMaximumQosRange{0, 2};
+inline constexpr Range kMaxConnectionsRange{1, 100'000'000};
+// A client id is a UTF-8 string: at most 65535 bytes; 23 is the least a server must accept.
+inline constexpr Range kMaxClientIdLengthRange{23, 65535};
+inline constexpr Range kMaxTopicLengthRange{1, 65535};
+inline constexpr Range kMaxTopicLevelsRange{1, 65535};
+inline constexpr Range kMaxSubscriptionsPerClientRange{1, 100'000'000};
 
 // "0 is out of range [1, 65535]".
 std::optional<std::string> check_range(int64_t value, Range range);

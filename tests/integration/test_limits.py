@@ -1,0 +1,58 @@
+"""Limits with safe defaults: connections, client id length, topic length and levels, subscriptions
+per client. Going past one gives the spec's reason code, and the broker keeps serving."""
+import pytest
+
+from support import mqtt_raw as raw
+
+pytestmark = pytest.mark.pregon_only("pregon's own limits")
+
+
+def connack_code(b, client_id, version):
+    c = raw.RawClient.open(b, version=version)
+    c.send(raw.connect(client_id, version=version))
+    return c, c.expect(raw.CONNACK).return_code
+
+
+@pytest.mark.parametrize("version,code", [(4, 0x02), (5, 0x85)])
+def test_client_id_longer_than_the_limit_is_refused(make_broker, version, code):
+    b = make_broker(limits={"max_client_id_length": 32})
+    _, rc = connack_code(b, "x" * 33, version)
+    assert rc == code
+    _, rc = connack_code(b, "x" * 32, version)
+    assert rc == 0
+
+
+@pytest.mark.parametrize("version,code", [(4, 0x03), (5, 0x97)])
+def test_connections_beyond_max_connections_are_refused(make_broker, version, code):
+    b = make_broker(limits={"max_connections": 2})
+    first, rc1 = connack_code(b, "c1", version)
+    second, rc2 = connack_code(b, "c2", version)
+    third, rc3 = connack_code(b, "c3", version)
+    assert (rc1, rc2, rc3) == (0, 0, code)
+    assert third.wait_closed()
+    first.close()
+    assert second.wait_closed(timeout=0.5) is False  # the others are undisturbed
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_topics_beyond_length_and_levels_are_not_accepted(make_broker, version):
+    b = make_broker(limits={"max_topic_length": 20, "max_topic_levels": 3})
+    sub, _ = raw.RawClient.connected(b, "lim-sub", version=version)
+    refused = 0x80 if version == 4 else 0x8F
+    sub.send(raw.subscribe(1, [("a/b/c/d", 0), ("x" * 21, 0), ("a/#", 1)], version=version))
+    assert sub.expect(raw.SUBACK).return_codes == [refused, refused, 1]
+    pub, _ = raw.RawClient.connected(b, "lim-pub", version=version)
+    pub.send(raw.publish("a/" + "y" * 30, b"long", qos=1, packet_id=1, version=version))
+    assert pub.expect(raw.PUBACK).return_code == (0 if version == 4 else 0x90)
+    pub.send(raw.publish("a/ok", b"fine", qos=1, packet_id=2, version=version))
+    pub.expect(raw.PUBACK)
+    assert sub.expect(raw.PUBLISH).payload == b"fine", "the long topic was not routed"
+
+
+@pytest.mark.parametrize("version", [4, 5])
+def test_subscriptions_beyond_the_per_client_limit_get_quota_exceeded(make_broker, version):
+    b = make_broker(limits={"max_subscriptions_per_client": 2})
+    c, _ = raw.RawClient.connected(b, "many-subs", version=version)
+    refused = 0x80 if version == 4 else 0x97
+    c.send(raw.subscribe(1, [("a", 0), ("b", 0), ("c", 0), ("a", 1)], version=version))
+    assert c.expect(raw.SUBACK).return_codes == [0, 0, refused, 1], "replacing an existing one is fine"
