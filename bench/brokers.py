@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 LOOPBACK = "127.0.0.1"
@@ -103,11 +104,18 @@ def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def process_cpu_seconds(pid):
+    """utime + stime of /proc/<pid>/stat (fields 14 and 15, after the parenthesised name)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Broker:
     """One broker process. `label` names the configuration in results ("pregon", "pregon-2t",
     "mosquitto"); `product` names the program ("pregon" or "mosquitto")."""
 
-    def __init__(self, label, product, argv, port, workdir, cpus=(), nofile=4096):
+    def __init__(self, label, product, argv, port, workdir, cpus=(), nofile=4096, data_dir=None):
         self.label = label
         self.product = product
         self.argv = argv
@@ -115,6 +123,7 @@ class Broker:
         self.workdir = workdir
         self.cpus = list(cpus)
         self.nofile = nofile
+        self.data_dir = data_dir  # pregon's persistence store, removed when the broker stops
         self.proc = None
         self.output_path = os.path.join(workdir, f"{label}.out")
 
@@ -151,6 +160,23 @@ class Broker:
     def fds(self):
         return fd_count(self.pid)
 
+    def cpu_seconds(self):
+        """User plus system CPU time the broker used so far, all its threads together."""
+        return process_cpu_seconds(self.pid)
+
+    def store_bytes(self):
+        """Bytes in the persistence store right now (None without one)."""
+        if self.data_dir is None:
+            return None
+        total = 0
+        for parent, _dirs, files in os.walk(self.data_dir):
+            for name in files:
+                try:
+                    total += os.path.getsize(os.path.join(parent, name))
+                except OSError:
+                    pass  # RocksDB removed it meanwhile
+        return total
+
     def stop(self, timeout=10.0):
         """SIGTERM, then SIGKILL after `timeout`. Returns the exit status (None if never started)."""
         if self.proc is None:
@@ -162,6 +188,9 @@ class Broker:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.data_dir is not None:
+            # Each run gets a fresh store; the next one must not find (or pay for) this one's files.
+            shutil.rmtree(os.path.dirname(self.data_dir), ignore_errors=True)
         return self.proc.returncode
 
 
@@ -186,21 +215,32 @@ class BrokerSet:
             self._brokers.pop().stop(timeout=5.0)
 
 
-def pregon_broker(binary, label, threads, workdir, cpus=(), nofile=4096, max_queued=1_000_000):
+def pregon_broker(binary, label, threads, workdir, cpus=(), nofile=4096, max_queued=1_000_000,
+                  sync=None):
     """pregon with a generated configuration: loopback listener, warn logging, and a session
     queue as deep as mosquitto's below, so that neither broker drops QoS 1 messages the other
-    would keep."""
+    would keep.
+
+    `sync` None: persistence off, like mosquitto below (clean sessions would write nothing
+    anyway). Otherwise persistence on with that sync mode ("batch", "always", "none") and a
+    store of its own under `workdir`, new for this broker and removed when it stops."""
     port = free_port()
     config = os.path.join(workdir, f"{label}.toml")
+    data_dir = None
+    if sync is None:
+        persistence = "[persistence]\nenabled = false\n"
+    else:
+        # A directory that does not exist yet: pregon creates the store in it.
+        data_dir = os.path.join(tempfile.mkdtemp(prefix=f"{label}-store-", dir=workdir), "data")
+        persistence = f'[persistence]\nenabled = true\ndir = "{data_dir}"\nsync = "{sync}"\n'
     with open(config, "w", encoding="ascii") as f:
         f.write(f'threads = {threads}\nlog_level = "warn"\n\n'
                 f'[listener]\nbind = "{LOOPBACK}"\nport = {port}\n\n'
                 f"[limits]\nmax_queued_messages = {max_queued}\n\n"
-                # Like mosquitto below: nothing on disk (clean sessions would write nothing anyway).
-                f"[persistence]\nenabled = false\n")
+                + persistence)
     argv = [binary, "--config", config, "--port", str(port), "--threads", str(threads),
             "--log-level", "warn"]
-    return Broker(label, "pregon", argv, port, workdir, cpus, nofile)
+    return Broker(label, "pregon", argv, port, workdir, cpus, nofile, data_dir)
 
 
 def mosquitto_broker(binary, label, workdir, cpus=(), nofile=4096, max_queued=1_000_000,

@@ -7,6 +7,10 @@ the runs per configuration:
   pregon      --threads 1, pinned to one CPU, generator pinned to another
   mosquitto   Debian's /usr/sbin/mosquitto, pinned the same way
   pregon-2t   --threads 2, broker and generator unpinned (throughput scenarios only)
+The persistence scenario (fan-in-q1-durable) compares pregon with itself instead, both pinned
+like `pregon`:
+  pregon-durable  persistence on, sync "batch", a fresh store per run in the scratch directory
+  pregon-memory   persistence off
 Then it runs the micro-benchmarks briefly, prints one table and writes bench/results/latest.json.
 
   bench/compare.py                  full run (3 runs per configuration, under 15 minutes)
@@ -72,7 +76,9 @@ class Lab:
             broker = brokers.mosquitto_broker(self.mosquitto, label, self.workdir, cpus, nofile)
         else:
             threads = 2 if label == "pregon-2t" else 1
-            broker = brokers.pregon_broker(self.pregon, label, threads, self.workdir, cpus, nofile)
+            sync = "batch" if label == "pregon-durable" else None
+            broker = brokers.pregon_broker(self.pregon, label, threads, self.workdir, cpus, nofile,
+                                           sync=sync)
         return self.brokers.start(broker)
 
     def stop_broker(self, broker):
@@ -108,12 +114,13 @@ def selected(args, all_scenarios):
     return chosen, (not keys or "micro" in keys)
 
 
-def run_order(configs, round_index):
-    """pregon, mosquitto / mosquitto, pregon / ...; the two-thread pregon after them."""
-    pair = [c for c in configs if c in ("pregon", "mosquitto")]
+def run_order(configs, round_index, compared=("pregon", "mosquitto")):
+    """The two compared configurations alternate (pregon, mosquitto / mosquitto, pregon / ...);
+    the others (the two-thread pregon) run after them."""
+    pair = [c for c in configs if c in compared]
     if round_index % 2:
         pair.reverse()
-    return pair + [c for c in configs if c not in ("pregon", "mosquitto")]
+    return pair + [c for c in configs if c not in compared]
 
 
 def log(message):
@@ -131,7 +138,7 @@ def run_scenarios(lab, args, chosen, deadline):
         skipped = None
         log(f"== {scenario.key}: {scenario.title}")
         for round_index in range(runs):
-            for label in run_order(configs, round_index):
+            for label in run_order(configs, round_index, (scenario.subject, scenario.baseline)):
                 if time.monotonic() > deadline:
                     skipped = skipped or f"time budget of {args.budget_minutes:g} min used up"
                     continue
@@ -147,16 +154,19 @@ def run_scenarios(lab, args, chosen, deadline):
                 record.update(round=round_index, config=label)
                 raw[label].append(record)
                 shown = "; ".join(f"{m.name} {m.value(record)}" for m in scenario.metrics)
-                log(f"   run {round_index + 1}/{runs} {label:<10} "
+                log(f"   run {round_index + 1}/{runs} {label:<14} "
                     f"{record['error'] if 'error' in record else shown} "
                     f"({time.monotonic() - started:.1f} s)")
             if skipped and not any(raw.values()):
                 break
+        medians = report.summarize(scenario, raw)
         results[scenario.key] = {
             "title": scenario.title, "kind": scenario.kind, "workload": scenario.workload,
-            "params": params, "runs": raw, "medians": report.summarize(scenario, raw),
+            "params": params, "runs": raw, "medians": medians,
             "metrics": [{"name": m.name, "unit": m.unit, "higher_is_better": m.higher_is_better}
                         for m in scenario.metrics],
+            # subject / baseline per metric: pregon / mosquitto, or pregon-durable / pregon-memory
+            "ratio": report.ratios(scenario, medians),
         }
         if skipped:
             results[scenario.key]["skipped"] = skipped
@@ -164,10 +174,11 @@ def run_scenarios(lab, args, chosen, deadline):
 
 
 def table_rows(chosen, results):
+    """Rows of the pregon-against-mosquitto table."""
     rows = []
     for scenario in chosen:
         entry = results.get(scenario.key)
-        if entry is None:
+        if entry is None or not scenario.against_mosquitto:
             continue
         medians = entry["medians"]
         for m in scenario.metrics:
@@ -177,13 +188,28 @@ def table_rows(chosen, results):
     return rows
 
 
+def self_rows(chosen, results):
+    """Rows of the table comparing pregon with itself (persistence on against off)."""
+    rows = []
+    for scenario in chosen:
+        entry = results.get(scenario.key)
+        if entry is None or scenario.against_mosquitto:
+            continue
+        medians = entry["medians"]
+        for m in scenario.metrics:
+            value = lambda label: medians.get(label, {}).get(m.name)  # noqa: E731
+            rows.append((scenario.key, m.name, m.unit, m.higher_is_better, value(scenario.subject),
+                         value(scenario.baseline), scenario.min_ratio))
+    return rows
+
+
 def main(argv):
     args = parse_args(argv)
     all_scenarios = scenarios.standard()
     if args.list:
         for s in all_scenarios:
-            print(f"{s.key:<12} {s.title}")
-        print(f"{'micro':<12} micro-benchmarks (bench/micro)")
+            print(f"{s.key:<18} {s.title}")
+        print(f"{'micro':<18} micro-benchmarks (bench/micro)")
         return 0
     chosen, with_micro = selected(args, all_scenarios)
     deadline = time.monotonic() + args.budget_minutes * 60
@@ -238,8 +264,17 @@ def main(argv):
     print(f"pregon vs mosquitto on {facts['cpu_model']}, {facts['cores']} cores, kernel {facts['kernel']}, "
           f"{facts['mosquitto_version']}; {facts['pinning']}")
     print(f"medians of {args.runs or (1 if args.quick else 3)} run(s); pregon 2T = --threads 2, unpinned")
-    print()
-    print(report.table(table_rows(chosen, results)))
+    against_mosquitto = table_rows(chosen, results)
+    if against_mosquitto:
+        print()
+        print(report.table(against_mosquitto))
+    persistence = self_rows(chosen, results)
+    if persistence:
+        print()
+        print("pregon with persistence on (sync batch, a fresh store per run) against off; both pinned "
+              "like pregon")
+        print()
+        print(report.self_table(persistence))
     for key, entry in results.items():
         if "skipped" in entry:
             print(f"  {key}: skipped: {entry['skipped']}")

@@ -3,7 +3,7 @@
 Command line (one run, one JSON object on stdout with --json):
   pregon bench <conn|pairs|fan-in|fan-out> -h HOST -p PORT -V 311|5 -q 0|1|2 -s SIZE -n CLIENTS
                -d SECONDS --warmup SECONDS [-r RATE] [-w WINDOW] [--connect-rate N] [--hold S]
-               [-t THREADS] --json
+               [-t THREADS] [--persistent] --json
 Any program with that interface can stand in for it (`compare.py --generator CMD`), e.g. the stub
 bench/stub_generator.py used to test this harness.
 """
@@ -68,7 +68,7 @@ class Generator:
 
     def command(self, scenario, port, *, version="311", qos=0, size=64, clients=1, duration=5.0,
                 warmup=1.0, rate=None, window=None, connect_rate=None, hold=None, threads=1,
-                extra=()):
+                persistent=False, extra=()):
         assert scenario in SCENARIOS
         argv = self.argv + [scenario, "-h", LOOPBACK, "-p", str(port), "-V", str(version),
                             "-q", str(qos), "-s", str(size), "-n", str(clients),
@@ -81,6 +81,8 @@ class Generator:
             argv += ["--connect-rate", str(connect_rate)]
         if hold is not None:
             argv += ["--hold", f"{hold:g}"]
+        if persistent:
+            argv += ["--persistent"]
         argv += ["-t", str(threads)] + list(extra) + ["--json"]
         return argv
 

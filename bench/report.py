@@ -24,6 +24,21 @@ def summarize(scenario, runs_by_label):
     return out
 
 
+def ratios(scenario, medians):
+    """{"of": subject, "to": baseline, metric name: subject / baseline, ...} from the medians, and
+    for a scenario with a goal {"goal": min ratio, "goal_met": bool or None}."""
+    out = {"of": scenario.subject, "to": scenario.baseline}
+    for m in scenario.metrics:
+        a = medians.get(scenario.subject, {}).get(m.name)
+        b = medians.get(scenario.baseline, {}).get(m.name)
+        out[m.name] = round(a / b, 3) if a is not None and b else None
+    if scenario.min_ratio is not None:
+        first = out[scenario.metrics[0].name]
+        out["goal"] = scenario.min_ratio
+        out["goal_met"] = None if first is None else first >= scenario.min_ratio
+    return out
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -82,6 +97,12 @@ def table(rows):
         direction = "higher" if higher else "lower"
         lines.append((scenario, f"{metric} ({unit}, {direction} is better)", _number(p, unit),
                       _number(m, unit), _ratio(p, m), _number(p2, unit) if p2 is not None else ""))
+    return _columns(lines)
+
+
+def _columns(lines):
+    """Text columns: the first two left-aligned, the rest right-aligned, a rule under the header."""
+    header = lines[0]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = []
     for n, line in enumerate(lines):
@@ -90,6 +111,21 @@ def table(rows):
         if n == 0:
             text.append("  ".join("-" * w for w in widths))
     return "\n".join(text)
+
+
+def self_table(rows):
+    """rows: [(scenario, metric, unit, higher_is_better, durable, memory, min_ratio)] -> text."""
+    header = ("scenario", "metric", "pregon-durable", "pregon-memory", "durable/memory", "goal")
+    lines = [header]
+    for scenario, metric, unit, higher, d, m, goal in rows:
+        direction = "higher" if higher else "lower"
+        verdict = ""
+        if goal is not None:
+            met = None if d is None or not m else d / m >= goal
+            verdict = f">= {goal:.2f}: " + {None: "-", True: "met", False: "missed"}[met]
+        lines.append((scenario, f"{metric} ({unit}, {direction} is better)", _number(d, unit),
+                      _number(m, unit), _ratio(d, m), verdict))
+    return _columns(lines)
 
 
 def micro_table(results):

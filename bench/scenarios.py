@@ -1,7 +1,8 @@
 """The standard scenarios of `make bench` and how one run of each is measured.
 
 A scenario names a generator workload, the broker configurations it runs against, how many runs
-it gets, and the metrics taken from each run. Kinds:
+it gets, the metrics taken from each run, and which two configurations its ratio compares
+(pregon against mosquitto, or pregon with persistence against pregon without). Kinds:
   load      one generator run; metrics from its JSON (throughput, latency percentiles)
   idle      N connections held open; broker RSS before and while they are held
   syscalls  a fixed-rate run with the broker's system calls counted (perf or strace)
@@ -46,11 +47,21 @@ class Scenario:
     configs: tuple = ("pregon", "mosquitto")
     runs: int = 3  # in a full run; --quick makes it 1
     quick: dict = field(default_factory=dict)  # params overridden by --quick
+    # The ratio reported is subject / baseline; the two alternate which runs first in each round.
+    subject: str = "pregon"
+    baseline: str = "mosquitto"
+    min_ratio: float = None  # a goal for subject / baseline (higher-is-better metrics), if any
+
+    @property
+    def against_mosquitto(self):
+        return self.baseline == "mosquitto"
 
 
 THROUGHPUT = Metric("throughput", "msgs/s", ("result", "throughput"))
 DELIVERIES = Metric("deliveries", "msgs/s", ("result", "throughput"))
 LOAD_CONFIGS = ("pregon", "mosquitto", "pregon-2t")
+# pregon pinned like "pregon", with persistence on (sync batch, a fresh store per run) and off.
+DURABLE_CONFIGS = ("pregon-durable", "pregon-memory")
 SHORT = {"duration": 2, "warmup": 0.5}
 
 
@@ -65,6 +76,15 @@ def standard():
         Scenario("fan-in-q1", "100 publishers -> 1 subscriber, QoS 1, max rate", "load", "fan-in",
                  dict(clients=100, qos=1, size=64, duration=5, warmup=1), [THROUGHPUT],
                  LOAD_CONFIGS, quick=SHORT),
+        # The subscriber's session is persistent, so each QoS 1 message is stored before its
+        # PUBACK (group commit); the publishers' sessions are clean. Goal: batch keeps at least
+        # half of the in-memory throughput.
+        Scenario("fan-in-q1-durable",
+                 "100 publishers -> 1 persistent subscriber, QoS 1, persistence batch vs off",
+                 "load", "fan-in",
+                 dict(clients=100, qos=1, size=64, duration=5, warmup=1, persistent=True),
+                 [THROUGHPUT], DURABLE_CONFIGS, quick=SHORT,
+                 subject="pregon-durable", baseline="pregon-memory", min_ratio=0.5),
         Scenario("fan-out-q0", "1 publisher -> 500 subscribers, QoS 0, max rate", "load", "fan-out",
                  dict(clients=500, qos=0, size=64, duration=5, warmup=1), [DELIVERIES],
                  LOAD_CONFIGS, quick=SHORT),
@@ -120,13 +140,20 @@ def _timeout(params):
 
 
 def _run_load(lab, scenario, label, params):
+    if params.get("persistent") and not lab.generator.supports("--persistent"):
+        raise SkipRun("the generator has no --persistent option")
     nofile = params["clients"] * 2 + 1024
     broker = lab.start_broker(label, nofile)
     try:
         argv = _command(lab, scenario, label, broker, params)
+        cpu_before = broker.cpu_seconds()
         result, wall = lab.generator.run(argv, lab.generator_cpus(label), nofile, _timeout(params))
-        record = {"result": result, "extra": {"wall_s": round(wall, 3),
-                                              "broker_peak_rss_kib": read_status_kib(broker.pid, "VmHWM")}}
+        extra = {"wall_s": round(wall, 3), "broker_peak_rss_kib": read_status_kib(broker.pid, "VmHWM"),
+                 # Below wall_s while the broker waits (for fsync, say) rather than computes.
+                 "broker_cpu_s": round(broker.cpu_seconds() - cpu_before, 3)}
+        if broker.data_dir is not None:
+            extra["store_bytes_after"] = broker.store_bytes()
+        record = {"result": result, "extra": extra}
         if not broker.alive():
             raise RuntimeError(f"{label} exited during the run:\n{broker.tail_output()}")
         return record

@@ -35,6 +35,7 @@ def parse(argv):
     p.add_argument("--hold", type=float, default=0)
     p.add_argument("--sources", type=int, default=1)
     p.add_argument("-t", dest="threads", type=int, default=1)
+    p.add_argument("--persistent", action="store_true")
     p.add_argument("--json", action="store_true")
     return p.parse_args(argv)
 
@@ -68,7 +69,7 @@ def conn(args):
 
 def main(argv):
     if "--help" in argv:
-        print(f"stub_generator {USAGE_SCENARIOS} -h HOST -p PORT ... fan-in fan-out --json")
+        print(f"stub_generator {USAGE_SCENARIOS} -h HOST -p PORT ... fan-in fan-out --persistent --json")
         return 0
     args = parse(argv)
     result = {"scenario": args.scenario, "qos": args.qos, "size": args.size, "clients": args.clients,
