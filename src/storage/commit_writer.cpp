@@ -54,16 +54,20 @@ void CommitWriter::submit(Batch batch, Callback on_durable) {
     if (on_durable) on_durable(ok);
     return;
   }
-  bool wake = false;
-  {
-    std::lock_guard lock(mutex_);
-    if (queue_.empty()) oldest_ = std::chrono::steady_clock::now();
-    queue_.push_back(Pending{std::move(batch), std::move(on_durable)});
-    ++submitted_;
-    // Wake the writer when work appears, and again when a group is full; between the two it
-    // sleeps out the window without being disturbed by every submission.
-    wake = queue_.size() == 1 || queue_.size() == max_writes_ || mode_ == SyncMode::Always;
+  std::unique_lock lock(mutex_);
+  if (queue_.empty()) oldest_ = std::chrono::steady_clock::now();
+  pending_bytes_ += batch.byte_size();
+  queue_.push_back(Pending{std::move(batch), std::move(on_durable)});
+  ++submitted_;
+  // Wake the writer when work appears, and again when a group is full; between the two it
+  // sleeps out the window without being disturbed by every submission.
+  const bool wake = queue_.size() == 1 || queue_.size() == max_writes_ || mode_ == SyncMode::Always;
+  if (pending_bytes_ > kMaxPendingBytes) {
+    work_ready_.notify_one();  // no point waiting out the window now
+    work_done_.wait(lock, [&] { return stopping_ || pending_bytes_ <= kMaxPendingBytes / 2; });
+    return;
   }
+  lock.unlock();
   if (wake) work_ready_.notify_one();
 }
 
@@ -99,7 +103,9 @@ void CommitWriter::run() {
     std::vector<Pending> group;
     const size_t n = std::min(queue_.size(), max_writes_);
     group.reserve(n);
+    size_t group_bytes = 0;
     for (size_t i = 0; i < n; ++i) {
+      group_bytes += queue_.front().batch.byte_size();
       group.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -114,6 +120,7 @@ void CommitWriter::run() {
 
     lock.lock();
     completed_ += n;
+    pending_bytes_ -= group_bytes;
     work_done_.notify_all();
   }
 }

@@ -40,7 +40,11 @@ class CommitWriter {
   CommitWriter(const CommitWriter&) = delete;
   CommitWriter& operator=(const CommitWriter&) = delete;
 
+  // Queues a batch. Backpressure: while more than kMaxPendingBytes wait to be written, the caller
+  // waits until half of them are, so a loop that produces faster than the disk takes is slowed
+  // (it stops reading its sockets meanwhile) instead of growing the queue without bound.
   void submit(Batch batch, Callback on_durable);
+  static constexpr size_t kMaxPendingBytes = size_t{32} << 20;
   void flush();
   StoreCounters counters() const;
 
@@ -68,6 +72,7 @@ class CommitWriter {
   std::chrono::steady_clock::time_point oldest_;  // when the queue's front was submitted
   uint64_t submitted_ = 0;  // batches ever queued
   uint64_t completed_ = 0;  // batches whose callbacks have run
+  size_t pending_bytes_ = 0;  // Batch::byte_size of the queued batches
   size_t flush_waiters_ = 0;
   bool stopping_ = false;
 
