@@ -59,6 +59,11 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
       refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "empty client id with clean session 0");
       return false;
     }
+    if (p.version == ProtocolVersion::V31) {
+      // MQTT 3.1 client identifiers are 1 to 23 characters; assigning one is 3.1.1's invention.
+      refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "empty MQTT 3.1 client id");
+      return false;
+    }
     client_id = assign_client_id(index, router.shard_count());  // [MQTT-3.1.3-6]
     assigned = true;
   }

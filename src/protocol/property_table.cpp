@@ -78,7 +78,8 @@ const std::array<PropertyEntry, 27> kTable{{
      &P::receive_maximum, kNone, 1, kU16},
     {{I::TopicAliasMaximum, T::TwoByteInteger, kConnect | kConnAck, "Topic Alias Maximum"},
      &P::topic_alias_maximum, kNone, 0, kU16},
-    {{I::TopicAlias, T::TwoByteInteger, kPublish, "Topic Alias"}, &P::topic_alias, kNone, 1, kU16},
+    // 0 decodes: the receiver answers it as an invalid alias (0x94) [MQTT-3.3.2-8].
+    {{I::TopicAlias, T::TwoByteInteger, kPublish, "Topic Alias"}, &P::topic_alias, kNone, 0, kU16},
     {{I::MaximumQoS, T::Byte, kConnAck, "Maximum QoS"}, &P::maximum_qos, kNone, 0, 1},
     {{I::RetainAvailable, T::Byte, kConnAck, "Retain Available"}, &P::retain_available, kNone, 0, 1},
     {{I::UserProperty, T::Utf8StringPair,

@@ -277,7 +277,6 @@ TEST(Property, ValueRangesAreProtocolErrors) {
   expect_error(connack_with(bytes({0x21, 0x00, 0x00})));
   expect_error(connect_with(bytes({0x27, 0, 0, 0, 0})));        // Maximum Packet Size 0
   expect_error(connack_with(bytes({0x27, 0, 0, 0, 0})));
-  expect_error(publish_with(bytes({0x23, 0x00, 0x00})));        // Topic Alias 0 [MQTT-3.3.2-8]
   expect_error(subscribe_with(bytes({0x0B, 0x00})));            // Subscription Identifier 0
   expect_error(publish_with(bytes({0x0B, 0x00})));
 }

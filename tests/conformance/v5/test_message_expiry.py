@@ -36,7 +36,7 @@ def test_MQTT_3_3_2_5_expired_message_not_delivered(broker):
     delivered; one without expiry is."""
     c, _ = connect5(broker, "expiry", clean=False, properties=[(SESSION_EXPIRY, 60)])
     c.sub([("me/t", opts(qos=1))])
-    c.close()
+    c.disconnect()  # awaits the broker's close: the session is offline before the publish
     pub, _ = connect5(broker)
     pub.pub("me/t", b"short-lived", qos=1, properties=[(MESSAGE_EXPIRY, 1)])
     pub.pub("me/t", b"sentinel", qos=1)
