@@ -10,7 +10,7 @@
 #include "app/version.hpp"
 #include "config/config.hpp"
 #include "net/server.hpp"
-#include "net/stop_signals.hpp"
+#include "net/control_signals.hpp"
 
 namespace pregon::app {
 
@@ -57,7 +57,7 @@ int run_broker(int argc, char** argv) {
 
   try {
     spdlog::info("pregon {} starting", kVersion);
-    net::StopSignals signals;
+    net::ControlSignals signals;
     net::Server server(config);
     if (config::allow_anonymous(config)) {
       spdlog::warn("anonymous access: clients that do not authenticate may connect{}",

@@ -31,7 +31,8 @@ class BrokerState {
   const config::Config& config() const { return config_; }
   unsigned shard_count() const { return shard_count_; }
   RetainedImpl& retained() { return *retained_; }
-  const Access& access() const { return access_; }
+  // As loaded at start-up; each shard keeps its own reference, replaced on reload (Shard::set_access).
+  const std::shared_ptr<const Access>& access() const { return access_; }
   session::MessageMemory& memory(unsigned shard) { return *memories_[shard]; }
   MessageInbox& inbox(unsigned shard) { return *inboxes_[shard]; }
 
@@ -55,7 +56,7 @@ class BrokerState {
  private:
   config::Config config_;
   unsigned shard_count_;
-  Access access_;
+  std::shared_ptr<const Access> access_;
   // Declared before everything that holds messages, so that it is destroyed after them.
   std::vector<std::unique_ptr<session::MessageMemory>> memories_;
   std::vector<std::unique_ptr<MessageInbox>> inboxes_;

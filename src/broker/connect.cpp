@@ -114,9 +114,9 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   }
 
   // Authentication, on the owning thread only (a password check costs about a millisecond).
-  const Access& access = state.access();
+  const Access& rules = *access;
   std::optional<std::string_view> username = p.username;
-  if (access.passwords && p.username) {
+  if (rules.passwords && p.username) {
     const std::string address = address_of(c.link.peer());
     auto failed = failed_logins.find(address);
     if (failed != failed_logins.end() && now - failed->second.since < kFailedLoginWindow &&
@@ -125,10 +125,10 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
       return false;
     }
   }
-  if (access.passwords) {
+  if (rules.passwords) {
     const bool verified =
         p.username && p.password &&
-        access.passwords->verify(*p.username, {reinterpret_cast<const char*>(p.password->data()), p.password->size()});
+        rules.passwords->verify(*p.username, {reinterpret_cast<const char*>(p.password->data()), p.password->size()});
     if (p.username && !verified) {
       auto& failed = failed_logins[address_of(c.link.peer())];
       if (failed.count == 0 || now - failed.since >= kFailedLoginWindow) failed = {now, 0};
@@ -138,13 +138,13 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     }
     if (!verified) username.reset();
   }
-  if (!username && !access.allow_anonymous) {
+  if (!username && !rules.allow_anonymous) {
     refuse_connect(c, client_id, ReasonCode::NotAuthorized, "anonymous clients are not allowed");
     return false;
   }
-  if (p.will && access.acl) {
+  if (p.will && rules.acl) {
     auth::Identity who{username, client_id};
-    if (!access.acl->may_publish(who, p.will->topic)) {
+    if (!rules.acl->may_publish(who, p.will->topic)) {
       refuse_connect(c, client_id, ReasonCode::NotAuthorized, "the ACL does not allow this will topic");
       return false;
     }

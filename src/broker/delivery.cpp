@@ -122,7 +122,7 @@ size_t ShardImpl::window(const Client& c) const {
 
 void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
   // Read access is checked per receiver, so retained messages and wills are covered too.
-  if (const auto& acl = state.access().acl; acl && !acl->may_receive(identity_of(s), d.message->topic())) return;
+  if (const auto& acl = (*access).acl; acl && !acl->may_receive(identity_of(s), d.message->topic())) return;
   auto at = attached.find(s.id());
   Client* c = at == attached.end() ? nullptr : at->second;
   if (d.qos == QoS::AtMostOnce) {

@@ -87,7 +87,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   } else if (c.is_v5() && p.properties.payload_format_indicator.value_or(0) == 1 &&
       !protocol::valid_utf8({reinterpret_cast<const char*>(p.payload.data()), p.payload.size()})) {
     outcome = ReasonCode::PayloadFormatInvalid;  // [MQTT-3.3.2-?] MAY refuse
-  } else if (const auto& acl = state.access().acl; acl && !acl->may_publish(identity_of(s), topic)) {
+  } else if (const auto& acl = (*access).acl; acl && !acl->may_publish(identity_of(s), topic)) {
     // Not routed. 5.0 is told (0x87 Not authorized); 3.1.1 has no way to say it, so it is acknowledged.
     if (c.is_v5()) outcome = ReasonCode::NotAuthorized;
     spdlog::debug("client {}: publish to {} denied by the ACL", s.client_id(), topic);

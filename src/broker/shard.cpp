@@ -31,7 +31,7 @@ std::optional<ConnectHeader> connect_header(const protocol::Frame& f) {
 BrokerState::BrokerState(config::Config config, std::unique_ptr<storage::DurableStore> store)
     : config_(std::move(config)),
       shard_count_(config::effective_threads(config_)),
-      access_(Access::load(config_)),
+      access_(std::make_shared<const Access>(Access::load(config_))),
       retained_(std::make_unique<RetainedImpl>()),
       store_(std::move(store)) {
   for (unsigned i = 0; i < shard_count_; ++i) {
@@ -47,6 +47,7 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       router(r),
       config(st.config()),
       memory(st.memory(idx)),
+      access(st.access()),
       persister(st.store(), st.next_message_id()),
       sessions(std::make_unique<session::MemorySessionStore>()),
       outbox(r.shard_count()) {}
@@ -85,6 +86,8 @@ void Shard::end_of_iteration() {
 }
 
 void Shard::drain_inbox(TimePoint now) { impl_->drain_inbox(now); }
+
+void Shard::set_access(std::shared_ptr<const Access> access) { impl_->access = std::move(access); }
 
 void Shard::shutdown(TimePoint) {
   for (Client* c : impl_->clients) {

@@ -23,6 +23,7 @@ using TimePoint = Clock::time_point;
 class Client;
 class BrokerState;
 struct ShardImpl;
+struct Access;
 
 // What the broker did with the bytes it was given.
 struct InputResult {
@@ -63,6 +64,10 @@ class Shard {
 
   // Routes what other threads put in this shard's inbox; called after ShardRouter::notify_inbox.
   void drain_inbox(TimePoint now);
+
+  // Replaces the password file, ACL and anonymous access the shard checks against (a reload).
+  // Connected clients keep their sessions; the new rules apply to what they do next.
+  void set_access(std::shared_ptr<const Access> access);
 
   // Server shutdown: 5.0 clients get DISCONNECT 0x8B, every connection is closed.
   void shutdown(TimePoint now);

@@ -79,6 +79,7 @@ struct ShardImpl {
   ShardRouter& router;
   const config::Config& config;
   session::MessageMemory& memory;  // this thread's pool and encoding scratch
+  std::shared_ptr<const Access> access;  // password file, ACL, anonymous access; replaced on reload
   Persister persister;
   uint64_t next_client_serial = 1;
 

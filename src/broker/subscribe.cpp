@@ -50,7 +50,7 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
       ack.reasons.push_back(ReasonCode::QuotaExceeded);  // 3.1.1: 0x80
       continue;
     }
-    if (const auto& acl = state.access().acl;
+    if (const auto& acl = (*access).acl;
         acl && !acl->may_subscribe(identity_of(s), parsed->shared() ? parsed->filter : ts.filter)) {
       ack.reasons.push_back(ReasonCode::NotAuthorized);  // 3.1.1: 0x80 Failure
       continue;

@@ -22,7 +22,7 @@
 #include "net/connection_set.hpp"
 #include "net/event_loop.hpp"
 #include "net/listener.hpp"
-#include "net/stop_signals.hpp"
+#include "net/control_signals.hpp"
 #include "net/tcp_connection.hpp"
 
 namespace pregon::net {
@@ -153,7 +153,7 @@ void Server::request_stop() noexcept {
   [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
 }
 
-void Server::run(const StopSignals* signals) {
+void Server::run(const ControlSignals* signals) {
   if (ran_) throw std::logic_error("Server::run called twice");
   ran_ = true;
   for (size_t i = 0; i < workers_.size(); ++i) {
@@ -168,7 +168,7 @@ void Server::run(const StopSignals* signals) {
   shut_down();
 }
 
-void Server::wait_for_stop(const StopSignals* signals) {
+void Server::wait_for_stop(const ControlSignals* signals) {
   pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signals != nullptr ? signals->fd() : -1, POLLIN, 0}};
   for (;;) {
     if (::poll(fds, 2, -1) < 0) {
@@ -183,12 +183,33 @@ void Server::wait_for_stop(const StopSignals* signals) {
       return;
     }
     if ((fds[1].revents & POLLIN) != 0) {
-      if (const int sig = signals->take(); sig != 0) {
+      const int sig = signals->take();
+      if (sig == SIGHUP) {
+        reload();
+      } else if (sig != 0) {
         spdlog::info("stopping on {}", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
         return;
       }
     }
   }
+}
+
+void Server::reload() {
+  const config::Config& c = state_->config();
+  std::shared_ptr<const broker::Access> access;
+  try {
+    access = std::make_shared<const broker::Access>(broker::Access::load(c));
+  } catch (const std::exception& e) {
+    spdlog::error("reload on SIGHUP failed, the previous rules stay: {}", e.what());
+    return;
+  }
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    worker->loop.post([worker, access] { worker->shard.set_access(access); });
+  }
+  spdlog::info("reloaded on SIGHUP: password file {}, ACL file {}",
+               c.auth.password_file.empty() ? "none" : c.auth.password_file,
+               c.auth.acl_file.empty() ? "none" : c.auth.acl_file);
 }
 
 void Server::shut_down() {

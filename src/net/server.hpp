@@ -3,9 +3,9 @@
 // connections accepted there. Shards reach each other through a ShardRouter that posts to the
 // target loop's task queue; connections move between loops the same way.
 //
-// Stopping: request_stop() (async-signal-safe), or a signal from StopSignals when one is passed to
+// Stopping: request_stop() (async-signal-safe), or a signal from ControlSignals when one is passed to
 // run(). The app's main() would read:
-//     net::StopSignals signals;      // first: blocks SIGINT/SIGTERM before any thread exists
+//     net::ControlSignals signals;   // first: blocks SIGINT/SIGTERM/SIGHUP before any thread exists
 //     net::Server server(config);    // binds; throws on a busy port or a bad address
 //     server.run(&signals);          // returns after SIGINT/SIGTERM, everything closed and joined Then every loop stops accepting, calls Shard::shutdown, flushes and closes its
 // connections (at most about 2 s), and once all loops are drained they stop and are joined.
@@ -28,7 +28,7 @@ class BrokerState;
 
 namespace pregon::net {
 
-class StopSignals;
+class ControlSignals;
 
 class Server {
  public:
@@ -46,7 +46,7 @@ class Server {
 
   // Starts the loop threads and blocks until request_stop() or one of `signals`, then shuts down
   // and joins the threads. Call once.
-  void run(const StopSignals* signals = nullptr);
+  void run(const ControlSignals* signals = nullptr);
 
   // Async-signal-safe (one write to an eventfd); any thread; before run() it makes run() return
   // right after starting.
@@ -56,7 +56,10 @@ class Server {
   struct Worker;
   class Router;
 
-  void wait_for_stop(const StopSignals* signals);
+  void wait_for_stop(const ControlSignals* signals);
+  // SIGHUP: reads the password and ACL files again and hands the new rules to every loop; on an
+  // error the old rules stay (logged).
+  void reload();
   void shut_down();
 
   std::unique_ptr<broker::BrokerState> state_;

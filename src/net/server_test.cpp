@@ -14,7 +14,7 @@
 #include <cstring>
 #include <thread>
 
-#include "net/stop_signals.hpp"
+#include "net/control_signals.hpp"
 #include "net/unique_fd.hpp"
 
 namespace pregon::net {
@@ -180,7 +180,7 @@ TEST(Server, StopRequestedBeforeRunReturnsAtOnce) {
 
 TEST(Server, StopsOnSigterm) {
   Server server(test_config());
-  StopSignals signals;  // blocks SIGTERM here; the loop threads started by run() inherit that
+  ControlSignals signals;  // blocks SIGTERM here; the loop threads started by run() inherit that
   ASSERT_EQ(::raise(SIGTERM), 0);  // pending, reported through the signalfd
   const auto start = std::chrono::steady_clock::now();
   server.run(&signals);

@@ -1,6 +1,8 @@
 """Authentication with mosquitto-format password files, anonymous access, and ACL files (including
 attempts to widen a pattern with wildcard characters in a username or client id)."""
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -148,3 +150,27 @@ def test_a_will_the_acl_does_not_allow_is_refused_at_connect(acl_broker):
     ok, _ = raw.RawClient.connected(acl_broker, "willful-2", version=5, username="alice",
                                     will=dict(topic="users/alice/status", payload=b"gone"))
     ok.close()
+
+
+def wait_for_log(b, text, timeout=30):
+    deadline = time.monotonic() + timeout
+    while text not in b.log_text():  # the log line is the event: the reload has been handed over
+        assert time.monotonic() < deadline, f"no {text!r} in the log"
+        time.sleep(0.05)
+
+
+def test_acl_reloads_on_sighup_and_a_broken_file_keeps_the_old_rules(make_broker, tmp_path):
+    acl = tmp_path / "acl"
+    acl.write_text("pattern readwrite users/%u/#\n")
+    b = make_broker(auth={"acl_file": str(acl)})
+    c, _ = raw.RawClient.connected(b, "reloader", version=5, username="alice")
+    assert suback_codes(c, 1, ["shared/news"], 5) == [0x87]
+    acl.write_text("pattern readwrite users/%u/#\npattern read shared/#\n")
+    b.proc.send_signal(signal.SIGHUP)
+    wait_for_log(b, "reloaded on SIGHUP")
+    assert suback_codes(c, 2, ["shared/news"], 5) == [1], "the new rules apply to the connected client"
+    acl.write_text("frobnicate shared/#\n")
+    b.proc.send_signal(signal.SIGHUP)
+    wait_for_log(b, "reload on SIGHUP failed")
+    assert suback_codes(c, 3, ["shared/more"], 5) == [1], "a broken file leaves the previous rules"
+    assert b.proc.poll() is None

@@ -1,4 +1,4 @@
-#include "net/stop_signals.hpp"
+#include "net/control_signals.hpp"
 
 #include <pthread.h>
 #include <sys/signalfd.h>
@@ -9,11 +9,12 @@
 
 namespace pregon::net {
 
-StopSignals::StopSignals() {
+ControlSignals::ControlSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   if (int e = pthread_sigmask(SIG_BLOCK, &set, &previous_); e != 0) {
     throw std::system_error(e, std::generic_category(), "pthread_sigmask");
   }
@@ -25,12 +26,12 @@ StopSignals::StopSignals() {
   }
 }
 
-StopSignals::~StopSignals() {
+ControlSignals::~ControlSignals() {
   fd_.reset();
   pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 
-int StopSignals::take() const {
+int ControlSignals::take() const {
   signalfd_siginfo info{};
   const ssize_t n = ::read(fd_.get(), &info, sizeof info);
   return n == static_cast<ssize_t>(sizeof info) ? static_cast<int>(info.ssi_signo) : 0;

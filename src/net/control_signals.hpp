@@ -1,4 +1,4 @@
-// StopSignals: SIGINT and SIGTERM as a readable descriptor (signalfd), so the server stops without a
+// ControlSignals: SIGINT and SIGTERM as a readable descriptor (signalfd), so the server stops without a
 // signal handler and the global state one would need.
 //
 // Use: construct it in main() before the Server starts its threads. The constructor blocks the
@@ -6,7 +6,7 @@
 // are only ever reported through fd(). Pass it to Server::run().
 //
 // Ownership: owns the signalfd; the destructor restores the calling thread's previous mask (pending
-// stop signals are then delivered normally). Thread-safety: fd() and take() from any one thread.
+// signals are then delivered normally). Thread-safety: fd() and take() from any one thread.
 #pragma once
 
 #include <signal.h>
@@ -15,13 +15,13 @@
 
 namespace pregon::net {
 
-class StopSignals {
+class ControlSignals {
  public:
   // Throws std::system_error when the mask or the signalfd cannot be set up (start-up).
-  StopSignals();
-  ~StopSignals();
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
+  ControlSignals();
+  ~ControlSignals();
+  ControlSignals(const ControlSignals&) = delete;
+  ControlSignals& operator=(const ControlSignals&) = delete;
 
   int fd() const { return fd_.get(); }
   // The signal that arrived, or 0 when none is pending.
