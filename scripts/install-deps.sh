@@ -11,7 +11,7 @@ packages=(
   # unit tests, micro-benchmarks, fuzzing (libFuzzer comes with clang's runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # integration tests: an independent client and Debian's interpreter with its packages
-  python3 python3-pytest python3-pytest-xdist python3-paho-mqtt mosquitto-clients
+  python3 python3-pytest python3-pytest-xdist python3-paho-mqtt mosquitto-clients openssl
   # the broker we compare against in `make bench`
   mosquitto
 )

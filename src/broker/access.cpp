@@ -25,6 +25,18 @@ Access Access::load(const config::Config& config) {
     }
     a.acl = std::move(*loaded);
   }
+  if (!config.auth.jwt_algorithm.empty()) {
+    const auto algorithm = *auth::jwt_algorithm_named(config.auth.jwt_algorithm);  // checked by config
+    auto key = algorithm == auth::JwtAlgorithm::kHs256
+                   ? auth::JwtKey::shared_secret(config.auth.jwt_secret)
+                   : auth::JwtKey::public_key_file(algorithm, config.auth.jwt_key_file);
+    if (!key) throw std::runtime_error("auth.jwt: " + key.error());
+    auth::JwtOptions options;
+    options.keys.push_back(std::move(*key));
+    options.leeway = std::chrono::seconds(config.auth.jwt_leeway_s);
+    options.username_claim = config.auth.jwt_username_claim;
+    a.jwt.emplace(std::move(options));
+  }
   return a;
 }
 

@@ -9,6 +9,7 @@
 
 #include "auth/acl_file.hpp"
 #include "auth/identity.hpp"
+#include "auth/jwt.hpp"
 #include "auth/password_file.hpp"
 #include "config/config.hpp"
 #include "session/session.hpp"
@@ -18,6 +19,7 @@ namespace pregon::broker {
 struct Access {
   std::optional<auth::PasswordFile> passwords;
   std::optional<auth::Acl> acl;
+  std::optional<auth::JwtVerifier> jwt;  // a CONNECT password that is a JWT is checked with it
   bool allow_anonymous = true;
 
   // Throws std::runtime_error naming the file, line and problem.

@@ -116,28 +116,45 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   // Authentication, on the owning thread only (a password check costs about a millisecond).
   const Access& rules = *access;
   std::optional<std::string_view> username = p.username;
-  if (rules.passwords && p.username) {
-    const std::string address = address_of(c.link.peer());
-    auto failed = failed_logins.find(address);
+  std::string token_username;  // owns a username taken from a JWT
+  const std::string_view password =
+      p.password ? std::string_view(reinterpret_cast<const char*>(p.password->data()), p.password->size())
+                 : std::string_view();
+  const bool checks_credentials = rules.passwords || rules.jwt;
+  if (checks_credentials && (p.username || p.password)) {
+    auto failed = failed_logins.find(address_of(c.link.peer()));
     if (failed != failed_logins.end() && now - failed->second.since < kFailedLoginWindow &&
         failed->second.count >= kMaxFailedLogins) {
       refuse_connect(c, client_id, ReasonCode::NotAuthorized, "too many failed logins from this address");
       return false;
     }
   }
-  if (rules.passwords) {
-    const bool verified =
-        p.username && p.password &&
-        rules.passwords->verify(*p.username, {reinterpret_cast<const char*>(p.password->data()), p.password->size()});
-    if (p.username && !verified) {
-      auto& failed = failed_logins[address_of(c.link.peer())];
-      if (failed.count == 0 || now - failed.since >= kFailedLoginWindow) failed = {now, 0};
-      ++failed.count;
-      refuse_connect(c, client_id, ReasonCode::BadUserNameOrPassword, "bad user name or password");
+  const auto refuse_credentials = [&](std::string_view why) {
+    auto& failed = failed_logins[address_of(c.link.peer())];
+    if (failed.count == 0 || now - failed.since >= kFailedLoginWindow) failed = {now, 0};
+    ++failed.count;
+    refuse_connect(c, client_id, ReasonCode::BadUserNameOrPassword, why);
+  };
+  bool authenticated = false;
+  if (rules.jwt && p.password && std::count(password.begin(), password.end(), '.') == 2) {
+    // A password in JWT form: the token names the user (its username claim), whatever was sent.
+    auto identity = rules.jwt->verify(password, std::chrono::system_clock::now());
+    if (!identity) {
+      refuse_credentials("token refused: " + identity.error().message);
       return false;
     }
-    if (!verified) username.reset();
+    token_username = std::move(identity->username);
+    username = token_username;
+    authenticated = true;
+  } else if (rules.passwords && p.username) {
+    if (!p.password || !rules.passwords->verify(*p.username, password)) {
+      refuse_credentials("bad user name or password");
+      return false;
+    }
+    authenticated = true;
   }
+  // Where credentials are checked, a username that was not proven is not used (anonymous).
+  if (checks_credentials && !authenticated) username.reset();
   if (!username && !rules.allow_anonymous) {
     refuse_connect(c, client_id, ReasonCode::NotAuthorized, "anonymous clients are not allowed");
     return false;

@@ -26,6 +26,12 @@ struct Listener {
 struct Auth {
   std::string password_file;  // "user:$7$..." lines, made by `pregon passwd` or mosquitto_passwd
   std::string acl_file;       // user / topic / pattern lines; when set, what it does not grant is denied
+  // JWT as the CONNECT password: RS256 or ES256 with a PEM public key file, or HS256 with a secret.
+  std::string jwt_algorithm;  // "", "RS256", "ES256", "HS256"
+  std::string jwt_key_file;   // RS256/ES256: a "BEGIN PUBLIC KEY" PEM file
+  std::string jwt_secret;     // HS256: at least 32 bytes
+  std::string jwt_username_claim = "sub";
+  uint32_t jwt_leeway_s = 0;  // seconds of clock skew allowed on exp and nbf
 };
 
 struct Limits {

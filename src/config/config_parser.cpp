@@ -161,6 +161,18 @@ std::vector<KeySpec> schema() {
                  [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
       string_key("acl_file", [](Config& c) -> std::string& { return c.auth.acl_file; },
                  [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
+      string_key("jwt_algorithm", [](Config& c) -> std::string& { return c.auth.jwt_algorithm; },
+                 check_jwt_algorithm),
+      string_key("jwt_key_file", [](Config& c) -> std::string& { return c.auth.jwt_key_file; },
+                 [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
+      string_key("jwt_secret", [](Config& c) -> std::string& { return c.auth.jwt_secret; },
+                 [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
+      string_key("jwt_username_claim", [](Config& c) -> std::string& { return c.auth.jwt_username_claim; },
+                 [](std::string_view v) -> std::optional<std::string> {
+                   if (v.empty()) return "the claim name must not be empty";
+                   return std::nullopt;
+                 }),
+      integer_key("jwt_leeway_s", kJwtLeewayRange, [](Config& c) -> uint32_t& { return c.auth.jwt_leeway_s; }),
   };
   std::vector<KeySpec> limits = {
       integer_key("connect_timeout_ms", kConnectTimeoutMsRange,

@@ -450,11 +450,20 @@ allow_anonymous = false
 [auth]
 password_file = "/etc/pregon/passwd"
 acl_file = "/etc/pregon/acl"
+jwt_algorithm = "ES256"
+jwt_key_file = "/etc/pregon/jwt.pem"
+jwt_username_claim = "device"
+jwt_leeway_s = 30
 )",
                                 "auth.toml");
   EXPECT_EQ(c.listener.allow_anonymous, false);
   EXPECT_EQ(c.auth.password_file, "/etc/pregon/passwd");
   EXPECT_EQ(c.auth.acl_file, "/etc/pregon/acl");
+  EXPECT_EQ(c.auth.jwt_algorithm, "ES256");
+  EXPECT_EQ(c.auth.jwt_key_file, "/etc/pregon/jwt.pem");
+  EXPECT_EQ(c.auth.jwt_username_claim, "device");
+  EXPECT_EQ(c.auth.jwt_leeway_s, 30u);
+  EXPECT_THAT(error_of("[auth]\njwt_algorithm = \"none\""), HasSubstr("is not a JWT algorithm"));
   EXPECT_THAT(error_of("[listener]\nallow_anonymous = \"yes\""), HasSubstr("expected a boolean"));
 }
 

@@ -83,6 +83,11 @@ std::optional<std::string> check_queue_overflow(std::string_view policy) {
   return check_one_of(policy, kQueueOverflowPolicies, "a queue overflow policy");
 }
 
+std::optional<std::string> check_jwt_algorithm(std::string_view algorithm) {
+  static constexpr std::string_view kAlgorithms[] = {"", "RS256", "ES256", "HS256"};
+  return check_one_of(algorithm, kAlgorithms, "a JWT algorithm");
+}
+
 std::optional<std::string> check_directory(std::string_view dir) {
   if (dir.empty()) return "the directory must not be empty";
   if (dir.find('\0') != std::string_view::npos) return "the directory contains a NUL byte";

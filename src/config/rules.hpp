@@ -46,6 +46,7 @@ inline constexpr Range kMaxClientIdLengthRange{23, 65535};
 inline constexpr Range kMaxTopicLengthRange{1, 65535};
 inline constexpr Range kMaxTopicLevelsRange{1, 65535};
 inline constexpr Range kMaxSubscriptionsPerClientRange{1, 100'000'000};
+inline constexpr Range kJwtLeewayRange{0, 3600};
 
 // "0 is out of range [1, 65535]".
 std::optional<std::string> check_range(int64_t value, Range range);
@@ -62,6 +63,7 @@ std::optional<std::string> check_log_level(std::string_view level);
 std::optional<std::string> check_sync_mode(std::string_view mode);
 std::optional<std::string> check_on_corruption(std::string_view action);
 std::optional<std::string> check_queue_overflow(std::string_view policy);
+std::optional<std::string> check_jwt_algorithm(std::string_view algorithm);
 std::optional<std::string> check_directory(std::string_view dir);
 
 // Accepts an IPv4 or IPv6 literal, or a host name by RFC 1123 (labels of letters, digits and

@@ -1,5 +1,9 @@
 """Authentication with mosquitto-format password files, anonymous access, and ACL files (including
 attempts to widen a pattern with wildcard characters in a username or client id)."""
+import base64
+import hashlib
+import hmac
+import json
 import signal
 import subprocess
 import time
@@ -174,3 +178,64 @@ def test_acl_reloads_on_sighup_and_a_broken_file_keeps_the_old_rules(make_broker
     wait_for_log(b, "reload on SIGHUP failed")
     assert suback_codes(c, 3, ["shared/more"], 5) == [1], "a broken file leaves the previous rules"
     assert b.proc.poll() is None
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt_token(claims, sign, alg):
+    header = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+    body = b64url(json.dumps(claims).encode())
+    signing_input = f"{header}.{body}".encode()
+    return f"{header}.{body}.{b64url(sign(signing_input))}"
+
+
+SECRET = "a-shared-secret-that-is-long-enough-for-hs256"
+
+
+def hs256(secret):
+    return lambda data: hmac.new(secret.encode(), data, hashlib.sha256).digest()
+
+
+def rs256_key(tmp_path):
+    key = tmp_path / "jwt-key.pem"
+    public = tmp_path / "jwt-public.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", str(key)],
+                   check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "pkey", "-in", str(key), "-pubout", "-out", str(public)],
+                   check=True, capture_output=True, timeout=60)
+
+    def sign(data):
+        return subprocess.run(["openssl", "dgst", "-sha256", "-sign", str(key)], input=data,
+                              check=True, capture_output=True, timeout=60).stdout
+    return public, sign
+
+
+@pytest.mark.parametrize("alg", ["HS256", "RS256"])
+def test_jwt_logins_valid_expired_and_wrong_key(make_broker, tmp_path, alg):
+    if alg == "HS256":
+        auth = {"jwt_algorithm": "HS256", "jwt_secret": SECRET}
+        sign, wrong = hs256(SECRET), hs256(SECRET + "-not")
+    else:
+        public, sign = rs256_key(tmp_path)
+        other = tmp_path / "other"
+        other.mkdir()
+        _, wrong = rs256_key(other)
+        auth = {"jwt_algorithm": "RS256", "jwt_key_file": str(public)}
+    acl = tmp_path / "acl"
+    acl.write_text("pattern readwrite users/%u/#\n")
+    b = make_broker(listener={"allow_anonymous": False}, auth={**auth, "acl_file": str(acl)})
+    now = int(time.time())
+    good = jwt_token({"sub": "dana", "exp": now + 600}, sign, alg)
+    c, rc = connack(b, "jwt-ok", 5, username="ignored", password=good)
+    assert rc == 0
+    # The token's subject is the username the ACL sees.
+    assert suback_codes(c, 1, ["users/dana/#", "users/ignored/#"], 5) == [1, 0x87]
+    expired = jwt_token({"sub": "dana", "exp": now - 600}, sign, alg)
+    _, rc = connack(b, "jwt-old", 5, password=expired)
+    assert rc == 0x86
+    forged = jwt_token({"sub": "dana", "exp": now + 600}, wrong, alg)
+    _, rc = connack(b, "jwt-forged", 4, username="dana", password=forged)
+    assert rc == 0x04
+    assert "token refused" in b.log_text()

@@ -85,7 +85,7 @@ def test_MQTT_3_3_1_9_forwarded_with_retain_0(broker, version):
 def test_MQTT_3_3_1_8_retain_flag_on_wire_for_new_subscription(broker):
     """The retained message sent because of a new subscription has RETAIN 1 (checked on the wire)."""
     pub = PahoClient(broker, cid("pub"))
-    pub.publish("wire/t", b"r", qos=0, retain=True)
+    pub.publish("wire/t", b"r", qos=1, retain=True)  # the PUBACK says it is stored before we subscribe
     sub, _ = RawClient.connected(broker, cid("sub"))
     assert sub.subscribe(1, [("wire/+", 0)]) == [0]
     p = sub.expect(raw.PUBLISH)
@@ -99,6 +99,7 @@ def test_MQTT_3_3_1_7_qos0_retained_replaces(broker):
     pub = PahoClient(broker, cid("pub"))
     pub.publish("r0/t", b"qos1", qos=1, retain=True)
     pub.publish("r0/t", b"qos0", qos=0, retain=True)
+    pub.publish("r0/barrier", b"", qos=1)  # same connection, in order: the QoS 0 one is stored
     got = retained_on_subscribe(broker, "r0/t")
     assert [(m.payload, m.qos) for m in got] == [(b"qos0", 0)]
     pub.disconnect()
