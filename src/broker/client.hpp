@@ -82,6 +82,15 @@ class Client {
 
   bool is_v5() const { return version == protocol::ProtocolVersion::V5; }
 
+  // limits.max_publish_rate / max_publish_bytes_rate: token buckets refilled continuously, holding
+  // at most one second's worth. Made on the first PUBLISH when a limit is set.
+  struct PublishBudget {
+    double messages;
+    double bytes;
+    TimePoint refilled;
+  };
+  std::unique_ptr<PublishBudget> publish_budget;
+
  private:
   std::unique_ptr<TopicAliases> aliases_;
   std::unique_ptr<base::RingDeque<OwedAck>> owed_acks_;

@@ -158,6 +158,10 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
       [&](auto& p) -> bool {
         using P = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<P, protocol::Publish>) {
+          if (!within_publish_rate(c, f.size, now)) {
+            close_client(c, ReasonCode::MessageRateTooHigh, "publish rate above the limit");  // 5.0: 0x96
+            return false;
+          }
           on_publish(c, p, now);
         } else if constexpr (std::is_same_v<P, protocol::PubAck>) {
           on_puback(c, p.packet_id);
@@ -185,6 +189,25 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
         return c.state != Client::State::Closing;
       },
       packet);
+}
+
+bool ShardImpl::within_publish_rate(Client& c, size_t bytes, TimePoint now) {
+  const auto& limits = config.limits;
+  if (limits.max_publish_rate == 0 && limits.max_publish_bytes_rate == 0) return true;
+  if (!c.publish_budget) {
+    c.publish_budget = std::make_unique<Client::PublishBudget>(
+        Client::PublishBudget{double(limits.max_publish_rate), double(limits.max_publish_bytes_rate), now});
+  }
+  auto& b = *c.publish_budget;
+  const double seconds = std::chrono::duration<double>(now - b.refilled).count();
+  b.refilled = now;
+  b.messages = std::min<double>(limits.max_publish_rate, b.messages + seconds * limits.max_publish_rate);
+  b.bytes = std::min<double>(limits.max_publish_bytes_rate, b.bytes + seconds * limits.max_publish_bytes_rate);
+  if (limits.max_publish_rate != 0 && b.messages < 1) return false;
+  if (limits.max_publish_bytes_rate != 0 && b.bytes < static_cast<double>(bytes)) return false;
+  b.messages -= 1;
+  b.bytes -= static_cast<double>(bytes);
+  return true;
 }
 
 void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p) {

@@ -117,6 +117,8 @@ struct ShardImpl {
   InputResult on_input(Client& c, std::span<const uint8_t> data, TimePoint now);
   bool dispatch(Client& c, const protocol::Frame& frame, TimePoint now, InputResult& result);
   void on_disconnect(Client& c, const protocol::Disconnect& p);
+  // Charges one PUBLISH of `bytes` to the client's rate limits; false when over either.
+  bool within_publish_rate(Client& c, size_t bytes, TimePoint now);
   void close_client(Client& c, protocol::ReasonCode reason, std::string_view why);
   void on_closed(Client& c, TimePoint now);
   void tick(TimePoint now);

@@ -56,6 +56,9 @@ struct Limits {
   uint16_t max_topic_length = 1024;           // bytes of a topic name or filter
   uint16_t max_topic_levels = 64;             // levels of a topic name or filter
   uint32_t max_subscriptions_per_client = 10'000;  // filters one session may hold; more get 0x97
+  uint32_t max_publish_rate = 0;        // PUBLISHes per second from one client (burst: one second's worth); 0 = no limit
+  uint32_t max_publish_bytes_rate = 0;  // bytes of PUBLISH packets per second from one client; 0 = no limit
+  uint32_t max_accept_rate = 0;  // new connections per second on each event loop's listener; 0 = no limit
 };
 
 // Where and how sessions, queued QoS 1/2 messages and retained messages are kept across restarts.

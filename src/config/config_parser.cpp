@@ -216,6 +216,10 @@ std::vector<KeySpec> schema() {
                   [](Config& c) -> uint16_t& { return c.limits.max_topic_levels; }),
       integer_key("max_subscriptions_per_client", kMaxSubscriptionsPerClientRange,
                   [](Config& c) -> uint32_t& { return c.limits.max_subscriptions_per_client; }),
+      integer_key("max_publish_rate", kRateRange, [](Config& c) -> uint32_t& { return c.limits.max_publish_rate; }),
+      integer_key("max_publish_bytes_rate", kRateRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_publish_bytes_rate; }),
+      integer_key("max_accept_rate", kRateRange, [](Config& c) -> uint32_t& { return c.limits.max_accept_rate; }),
   };
   std::vector<KeySpec> persistence = {
       bool_key("enabled", [](Config& c) -> bool& { return c.persistence.enabled; }),

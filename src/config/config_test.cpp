@@ -413,6 +413,9 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
   EXPECT_EQ(c.limits.max_topic_length, d.limits.max_topic_length);
   EXPECT_EQ(c.limits.max_topic_levels, d.limits.max_topic_levels);
   EXPECT_EQ(c.limits.max_subscriptions_per_client, d.limits.max_subscriptions_per_client);
+  EXPECT_EQ(c.limits.max_publish_rate, d.limits.max_publish_rate);
+  EXPECT_EQ(c.limits.max_publish_bytes_rate, d.limits.max_publish_bytes_rate);
+  EXPECT_EQ(c.limits.max_accept_rate, d.limits.max_accept_rate);
   EXPECT_EQ(c.limits.max_queued_bytes, d.limits.max_queued_bytes);
   EXPECT_EQ(c.limits.max_total_queued_bytes, d.limits.max_total_queued_bytes);
   EXPECT_EQ(c.limits.queue_overflow, d.limits.queue_overflow);
@@ -432,7 +435,8 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
                           "max_session_expiry_interval", "output_buffer_bytes", "retain_available",
                           "maximum_qos", "max_queued_bytes", "max_total_queued_bytes", "queue_overflow",
                           "max_retained_messages", "max_retained_bytes", "max_connections", "max_client_id_length",
-                          "max_topic_length", "max_topic_levels", "max_subscriptions_per_client", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
+                          "max_topic_length", "max_topic_levels", "max_subscriptions_per_client", "max_publish_rate",
+                          "max_publish_bytes_rate", "max_accept_rate", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
                           "on_corruption"}) {
     // Built with += rather than "\n" + std::string(...): GCC 12 -O3 warns falsely (-Wrestrict).
     std::string line = "\n";

@@ -47,6 +47,7 @@ inline constexpr Range kMaxTopicLengthRange{1, 65535};
 inline constexpr Range kMaxTopicLevelsRange{1, 65535};
 inline constexpr Range kMaxSubscriptionsPerClientRange{1, 100'000'000};
 inline constexpr Range kJwtLeewayRange{0, 3600};
+inline constexpr Range kRateRange{0, 4'294'967'295};
 
 // "0 is out of range [1, 65535]".
 std::optional<std::string> check_range(int64_t value, Range range);

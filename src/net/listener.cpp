@@ -111,11 +111,33 @@ void Listener::on_io(uint32_t) {
           return;
       }
     }
+    if (!within_accept_rate()) continue;  // `fd` closes here
     if (int e = apply_socket_options(fd.get())) {
       spdlog::debug("setsockopt on an accepted socket: {}", std::strerror(e));
     }
     on_accept_(std::move(fd), to_string(reinterpret_cast<const sockaddr*>(&peer), len));
   }
+}
+
+bool Listener::within_accept_rate() {
+  if (accept_rate_ == 0) return true;
+  const TimePoint now = loop_ != nullptr ? loop_->now() : Clock::now();
+  if (accept_refilled_ != TimePoint{}) {
+    const double seconds = std::chrono::duration<double>(now - accept_refilled_).count();
+    accept_tokens_ = std::min<double>(accept_rate_, accept_tokens_ + seconds * accept_rate_);
+  }
+  accept_refilled_ = now;
+  if (accept_tokens_ >= 1) {
+    accept_tokens_ -= 1;
+    return true;
+  }
+  ++refused_by_rate_;
+  if (now - last_rate_warning_ >= std::chrono::seconds(10)) {
+    last_rate_warning_ = now;
+    spdlog::warn("accept rate above limits.max_accept_rate on {}: {} connections closed so far",
+                 to_string(endpoint_), refused_by_rate_);
+  }
+  return false;
 }
 
 void Listener::shed_one() {

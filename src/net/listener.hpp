@@ -41,6 +41,10 @@ class Listener final : private IoHandler {
   // No more accepting: leaves the loop and closes the socket.
   void stop();
 
+  // At most `per_second` new connections a second on this listener (a burst of one second's
+  // worth); the ones beyond are accepted and closed at once, before they cost a CONNECT. 0: no limit.
+  void limit_accept_rate(uint32_t per_second) { accept_rate_ = per_second; accept_tokens_ = per_second; }
+
  private:
   void on_io(uint32_t events) override;
   void shed_one();
@@ -53,6 +57,12 @@ class Listener final : private IoHandler {
   // drop a connection, instead of leaving it pending and spinning on a level-triggered listener.
   UniqueFd reserve_;
   TimePoint last_full_warning_{};
+  uint32_t accept_rate_ = 0;
+  double accept_tokens_ = 0;
+  TimePoint accept_refilled_{};
+  uint64_t refused_by_rate_ = 0;
+  TimePoint last_rate_warning_{};
+  bool within_accept_rate();
 };
 
 }  // namespace pregon::net

@@ -128,6 +128,7 @@ Server::Server(config::Config config)
     };
     workers_.push_back(std::make_unique<Worker>(i, *state_, *router_, options, std::move(transfer), endpoint_));
     Worker* w = workers_.back().get();
+    w->listener->limit_accept_rate(c.limits.max_accept_rate);
     w->listener->start(w->loop, [w](UniqueFd fd, std::string peer) {
       w->connections->adopt(std::move(fd), std::move(peer));
     });

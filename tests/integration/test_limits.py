@@ -56,3 +56,35 @@ def test_subscriptions_beyond_the_per_client_limit_get_quota_exceeded(make_broke
     refused = 0x80 if version == 4 else 0x97
     c.send(raw.subscribe(1, [("a", 0), ("b", 0), ("c", 0), ("a", 1)], version=version))
     assert c.expect(raw.SUBACK).return_codes == [0, 0, refused, 1], "replacing an existing one is fine"
+
+
+@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize("limit,size", [({"max_publish_rate": 5}, 10), ({"max_publish_bytes_rate": 1000}, 600)],
+                         ids=["messages", "bytes"])
+def test_a_client_over_its_publish_rate_is_disconnected_with_0x96(make_broker, version, limit, size):
+    b = make_broker(limits=limit)
+    c, _ = raw.RawClient.connected(b, "flooder", version=version)
+    c.send(b"".join(raw.publish("rate/t", b"x" * size, version=version) for _ in range(20)))
+    got = c.packets_then_close()
+    if version == 5:
+        assert [p.type for p in got] == [raw.DISCONNECT] and got[0].return_code == 0x96
+    else:
+        assert got == []
+    ok, _ = raw.RawClient.connected(b, "polite", version=version)
+    ok.send(raw.publish("rate/t", b"x" * size, version=version))
+    ok.send(raw.pingreq())
+    assert ok.expect(raw.PINGRESP), "a client within the limit is served"
+
+
+def test_connections_over_the_accept_rate_are_closed_before_connect(make_broker):
+    b = make_broker(limits={"max_accept_rate": 5})
+    clients = [raw.RawClient.open(b) for _ in range(40)]
+    outcomes = []
+    for i, c in enumerate(clients):
+        try:
+            c.send(raw.connect(f"burst-{i}"))
+            outcomes.append(c.recv().type == raw.CONNACK)
+        except (raw.Closed, ConnectionError):
+            outcomes.append(False)
+    assert outcomes.count(True) >= 1 and outcomes.count(False) >= 10, outcomes
+    assert "accept rate above limits.max_accept_rate" in b.log_text()
