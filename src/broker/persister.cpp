@@ -116,8 +116,8 @@ uint64_t Persister::message_id(const session::Message* m) const {
 
 void Persister::commit(ShardRouter& router) {
   if (!enabled() || (batch_.empty() && acks_.empty())) return;
-  store_->commit(std::move(batch_), [acks = std::move(acks_), &router](bool ok) {
-    for (const auto& ack : acks) DurableAck::arrive(ack, ok, router);
+  store_->commit(std::move(batch_), [acks = std::move(acks_), &router](bool ok) mutable {
+    DurableAck::arrive_all(acks, ok, router);
   });
   batch_ = {};
   acks_ = {};
