@@ -46,6 +46,34 @@ const PasswordHash& decoy() {
   return kDecoy;
 }
 
+// Walks a file's lines: blank and comment lines go to `keep(line)`, "username:rest" lines to
+// `entry(number, line, username, rest)` after the checks both formats share (a colon, a username,
+// not given before: `seen(username)` is the index of its earlier line, if any). `format` names the
+// expected line in errors. Stops at the first error.
+template <class Keep, class Seen, class Entry>
+base::Expected<void, PasswordFileError> for_each_line(std::string_view text, std::string_view format, Keep keep,
+                                                      Seen seen, Entry entry) {
+  const std::vector<std::string_view> lines = split_lines(text);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::size_t number = i + 1;
+    const std::string_view line = lines[i];
+    if (is_blank_or_comment(line)) {
+      keep(line);
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return error_at(number, "expected \"" + std::string(format) + "\"");
+    const std::string_view username = line.substr(0, colon);
+    if (username.empty()) return error_at(number, "empty username");
+    if (const std::optional<std::size_t> earlier = seen(username)) {
+      return error_at(number, "user \"" + std::string(username) + "\" is already on line " +
+                                  std::to_string(*earlier + 1));
+    }
+    if (auto done = entry(number, line, username, line.substr(colon + 1)); !done) return done;
+  }
+  return {};
+}
+
 }  // namespace
 
 bool PasswordFile::valid_username(std::string_view username) {
@@ -54,27 +82,19 @@ bool PasswordFile::valid_username(std::string_view username) {
 
 base::Expected<PasswordFile, PasswordFileError> PasswordFile::parse(std::string_view text) {
   PasswordFile file;
-  const std::vector<std::string_view> lines = split_lines(text);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::size_t number = i + 1;
-    const std::string_view line = lines[i];
-    if (is_blank_or_comment(line)) {
-      file.lines_.push_back(Line{std::string(line), {}, std::nullopt});
-      continue;
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return error_at(number, "expected \"username:hash\"");
-    const std::string_view username = line.substr(0, colon);
-    if (username.empty()) return error_at(number, "empty username");
-    if (const auto seen = file.index_.find(username); seen != file.index_.end()) {
-      return error_at(number, "user \"" + std::string(username) + "\" is already on line " +
-                                  std::to_string(seen->second + 1));
-    }
-    auto hash = PasswordHash::parse(trim_right(line.substr(colon + 1)));
-    if (!hash) return error_at(number, "user \"" + std::string(username) + "\": " + hash.error());
-    file.index_.emplace(std::string(username), file.lines_.size());
-    file.lines_.push_back(Line{std::string(line), std::string(username), std::move(*hash)});
-  }
+  auto done = for_each_line(
+      text, "username:hash",
+      [&](std::string_view line) { file.lines_.push_back(Line{std::string(line), {}, std::nullopt}); },
+      [&](std::string_view username) { return file.line_of(username); },
+      [&](std::size_t number, std::string_view line, std::string_view username,
+          std::string_view rest) -> base::Expected<void, PasswordFileError> {
+        auto hash = PasswordHash::parse(trim_right(rest));
+        if (!hash) return error_at(number, "user \"" + std::string(username) + "\": " + hash.error());
+        file.index_.emplace(std::string(username), file.lines_.size());
+        file.lines_.push_back(Line{std::string(line), std::string(username), std::move(*hash)});
+        return {};
+      });
+  if (!done) return base::unexpected(std::move(done.error()));
   return file;
 }
 
@@ -90,29 +110,26 @@ base::Expected<PasswordFile, PasswordFileError> PasswordFile::hash_plain_text(st
                                                                               HashAlgorithm algorithm,
                                                                               int iterations) {
   PasswordFile file;
-  const std::vector<std::string_view> lines = split_lines(text);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const std::size_t number = i + 1;
-    const std::string_view line = lines[i];
-    if (is_blank_or_comment(line)) {
-      file.lines_.push_back(Line{std::string(line), {}, std::nullopt});
-      continue;
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return error_at(number, "expected \"username:password\"");
-    const std::string_view username = line.substr(0, colon);
-    if (username.empty()) return error_at(number, "empty username");
-    if (const auto seen = file.index_.find(username); seen != file.index_.end()) {
-      return error_at(number, "user \"" + std::string(username) + "\" is already on line " +
-                                  std::to_string(seen->second + 1));
-    }
-    const std::string_view secret = line.substr(colon + 1);
-    auto existing = PasswordHash::parse(secret);
-    auto hash = existing ? std::move(existing) : PasswordHash::create(secret, algorithm, iterations);
-    if (!hash) return error_at(number, hash.error());
-    file.set(username, std::move(*hash));
-  }
+  auto done = for_each_line(
+      text, "username:password",
+      [&](std::string_view line) { file.lines_.push_back(Line{std::string(line), {}, std::nullopt}); },
+      [&](std::string_view username) { return file.line_of(username); },
+      [&](std::size_t number, std::string_view, std::string_view username,
+          std::string_view secret) -> base::Expected<void, PasswordFileError> {
+        auto existing = PasswordHash::parse(secret);
+        auto hash = existing ? std::move(existing) : PasswordHash::create(secret, algorithm, iterations);
+        if (!hash) return error_at(number, hash.error());
+        file.set(username, std::move(*hash));
+        return {};
+      });
+  if (!done) return base::unexpected(std::move(done.error()));
   return file;
+}
+
+std::optional<std::size_t> PasswordFile::line_of(std::string_view username) const {
+  const auto it = index_.find(username);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
 }
 
 const PasswordHash* PasswordFile::find(std::string_view username) const {

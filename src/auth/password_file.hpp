@@ -66,6 +66,8 @@ class PasswordFile {
   std::string to_text() const;
 
  private:
+  // The index in lines_ of `username`'s line, if it has one.
+  std::optional<std::size_t> line_of(std::string_view username) const;
   struct Line {
     std::string text;                 // the line as read, for comments and blank lines
     std::string username;             // empty for comments and blank lines
