@@ -81,13 +81,16 @@ class Broker:
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}:\n{self.log.read_text()}")
-            try:
-                socket.create_connection((self.host, self.port), timeout=1).close()
+            if self.ready():
                 break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)  # polling for the listener to appear; there is no event to wait on
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.kind} did not start listening:\n{self.log_text()}")
+            time.sleep(0.02)  # polling for the listener to appear; there is no event to wait on
+
+    def ready(self):
+        # The log line, not a probe connection: a probe would still count against
+        # limits.max_connections until the broker has seen it close.
+        return "listening on" in self.log.read_text(errors="replace")
 
     def render_config(self, settings):
         return render_toml(settings)
@@ -161,6 +164,13 @@ class MosquittoBroker(Broker):
 
     def command(self):
         return [MOSQUITTO_BIN, "-c", str(self.config)]
+
+    def ready(self):
+        try:
+            socket.create_connection((self.host, self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
 
 
 def _mosquitto_value(v):
