@@ -40,6 +40,8 @@ class Link final : public broker::ClientLink {
   size_t queued_bytes() const override { return out.size(); }
   void close() override { closed = true; }
   const std::string& peer() const override { return peer_; }
+  broker::ListenerPolicy& listener() const override { return listener_; }
+  std::string_view certificate_identity() const override { return {}; }
 
   // Everything written must be whole packets; then it is dropped, as if the client read it.
   void check_and_drain() {
@@ -57,6 +59,7 @@ class Link final : public broker::ClientLink {
 
  private:
   std::string peer_ = "fuzz:1";
+  mutable broker::ListenerPolicy listener_;
 };
 
 class Router final : public broker::ShardRouter {

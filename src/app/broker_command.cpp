@@ -59,8 +59,9 @@ int run_broker(int argc, char** argv) {
     spdlog::info("pregon {} starting", kVersion);
     net::ControlSignals signals;
     net::Server server(config);
-    if (config::allow_anonymous(config)) {
-      spdlog::warn("anonymous access: clients that do not authenticate may connect{}",
+    for (const config::Listener& l : config::all_listeners(config)) {
+      if (!config::allow_anonymous(l)) continue;
+      spdlog::warn("anonymous access on {}:{}: clients that do not authenticate may connect{}", l.bind, l.port,
                    config.auth.password_file.empty() ? " (no password file is configured)" : "");
     }
     server.run(&signals);

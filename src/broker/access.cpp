@@ -6,7 +6,6 @@ namespace pregon::broker {
 
 Access Access::load(const config::Config& config) {
   Access a;
-  a.allow_anonymous = config::allow_anonymous(config);
   if (!config.auth.password_file.empty()) {
     auto loaded = auth::PasswordFile::load(config.auth.password_file);
     if (!loaded) {

@@ -1,5 +1,6 @@
 // Access: who may connect and what they may do, as configured — the password file, the ACL file and
-// whether clients that did not authenticate are let in. Loaded once at start-up.
+// the JWT key. (Whether clients that did not authenticate are let in is the listener's policy.)
+// Loaded at start-up and again on SIGHUP.
 //
 // Thread-safety: immutable after load; shared by every shard.
 #pragma once
@@ -20,7 +21,6 @@ struct Access {
   std::optional<auth::PasswordFile> passwords;
   std::optional<auth::Acl> acl;
   std::optional<auth::JwtVerifier> jwt;  // a CONNECT password that is a JWT is checked with it
-  bool allow_anonymous = true;
 
   // Throws std::runtime_error naming the file, line and problem.
   static Access load(const config::Config& config);

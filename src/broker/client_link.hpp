@@ -9,8 +9,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "broker/listener_policy.hpp"
 #include "session/encoded_publish.hpp"
 
 namespace pregon::broker {
@@ -38,6 +40,13 @@ class ClientLink {
 
   // "address:port" of the peer, for logs.
   virtual const std::string& peer() const = 0;
+
+  // The listener this connection came in on.
+  virtual ListenerPolicy& listener() const = 0;
+
+  // The verified TLS client certificate's subject CN, or its first subject alternative name;
+  // empty without TLS or without a client certificate.
+  virtual std::string_view certificate_identity() const = 0;
 };
 
 }  // namespace pregon::broker

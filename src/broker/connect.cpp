@@ -75,6 +75,11 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     refuse_connect(c, client_id, ReasonCode::QuotaExceeded, "limits.max_connections reached");  // 3.1.1: 0x03
     return false;
   }
+  if (const ListenerPolicy& l = c.link.listener();
+      l.max_connections != 0 && l.open_connections.load(std::memory_order_relaxed) > l.max_connections) {
+    refuse_connect(c, client_id, ReasonCode::QuotaExceeded, "the listener's max_connections reached");
+    return false;
+  }
   if (p.version == ProtocolVersion::V31 && client_id.size() > 23) {
     refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "MQTT 3.1 client id longer than 23 bytes");
     return false;
@@ -109,6 +114,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     result.transfer_to = static_cast<int>(owner);
     clients.erase(&c);
     state.open_connections().fetch_sub(1, std::memory_order_relaxed);  // counted again over there
+    c.link.listener().open_connections.fetch_sub(1, std::memory_order_relaxed);
     delete &c;
     return false;
   }
@@ -136,7 +142,11 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     refuse_connect(c, client_id, ReasonCode::BadUserNameOrPassword, why);
   };
   bool authenticated = false;
-  if (rules.jwt && p.password && std::count(password.begin(), password.end(), '.') == 2) {
+  if (c.link.listener().identity_as_username && !c.link.certificate_identity().empty()) {
+    // The certificate was verified against the listener's CA: it names the user, whatever was sent.
+    username = c.link.certificate_identity();
+    authenticated = true;
+  } else if (rules.jwt && p.password && std::count(password.begin(), password.end(), '.') == 2) {
     // A password in JWT form: the token names the user (its username claim), whatever was sent.
     auto identity = rules.jwt->verify(password, std::chrono::system_clock::now());
     if (!identity) {
@@ -155,7 +165,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   }
   // Where credentials are checked, a username that was not proven is not used (anonymous).
   if (checks_credentials && !authenticated) username.reset();
-  if (!username && !rules.allow_anonymous) {
+  if (!username && !c.link.listener().allow_anonymous) {
     refuse_connect(c, client_id, ReasonCode::NotAuthorized, "anonymous clients are not allowed");
     return false;
   }

@@ -64,6 +64,7 @@ unsigned Shard::index() const { return impl_->index; }
 Client* Shard::open(ClientLink& link, TimePoint now) {
   auto* c = new Client(link, impl_->next_client_serial++, now);
   impl_->state.open_connections().fetch_add(1, std::memory_order_relaxed);
+  link.listener().open_connections.fetch_add(1, std::memory_order_relaxed);
   impl_->clients.insert(c);
   return c;
 }
@@ -252,6 +253,7 @@ void ShardImpl::on_closed(Client& c, TimePoint now) {
   detach(c, now);
   clients.erase(&c);
   state.open_connections().fetch_sub(1, std::memory_order_relaxed);
+  c.link.listener().open_connections.fetch_sub(1, std::memory_order_relaxed);
   delete &c;
 }
 

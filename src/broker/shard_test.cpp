@@ -30,6 +30,8 @@ class FakeLink : public ClientLink {
   size_t queued_bytes() const override { return 0; }
   void close() override { closed = true; }
   const std::string& peer() const override { return peer_; }
+  broker::ListenerPolicy& listener() const override { return listener_; }
+  std::string_view certificate_identity() const override { return {}; }
 
   // Decodes everything received so far.
   std::vector<std::vector<uint8_t>> take_packets() {
@@ -49,6 +51,7 @@ class FakeLink : public ClientLink {
   std::vector<uint8_t> out;
   bool closed = false;
   std::string peer_ = "test:1";
+  mutable broker::ListenerPolicy listener_;
 };
 
 class TestRouter : public ShardRouter {

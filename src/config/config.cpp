@@ -59,10 +59,15 @@ unsigned effective_threads(const Config& c) {
   return cores != 0 ? cores : 1;
 }
 
-bool allow_anonymous(const Config& c) {
-  if (c.listener.allow_anonymous) return *c.listener.allow_anonymous;
-  const std::string& bind = c.listener.bind;
-  return bind == "localhost" || bind == "::1" || bind.starts_with("127.");
+bool allow_anonymous(const Listener& l) {
+  if (l.allow_anonymous) return *l.allow_anonymous;
+  return l.bind == "localhost" || l.bind == "::1" || l.bind.starts_with("127.");
+}
+
+std::vector<Listener> all_listeners(const Config& c) {
+  std::vector<Listener> all{c.listener};
+  all.insert(all.end(), c.listeners.begin(), c.listeners.end());
+  return all;
 }
 
 Config apply_overrides(Config base, const Overrides& overrides) {

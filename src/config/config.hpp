@@ -12,14 +12,31 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pregon::config {
+
+// TLS on a listener: set when cert_file is set. Files are PEM; they are read again on SIGHUP.
+struct Tls {
+  std::string cert_file;  // the server's certificate chain; empty: no TLS
+  std::string key_file;   // its private key
+  std::string ca_file;    // CAs that client certificates must chain to
+  std::string client_certificates = "none";  // none, optional, required (needs ca_file)
+  std::string min_version = "1.2";           // "1.2" or "1.3"
+  std::string ciphers;       // TLS 1.2 cipher list (OpenSSL syntax); empty: OpenSSL's default
+  std::string ciphersuites;  // TLS 1.3 cipher suites; empty: OpenSSL's default
+  // The client certificate's subject CN (or, without one, its first subject alternative name) is
+  // the username; a client that presents one needs no password.
+  bool identity_as_username = false;
+};
 
 struct Listener {
   std::string bind = "127.0.0.1";  // IPv4 or IPv6 literal, or a host name
   uint16_t port = 1883;            // 1..65535
   // Whether clients that did not authenticate may connect. Unset: only on a loopback address.
   std::optional<bool> allow_anonymous;
+  uint32_t max_connections = 0;  // open sockets on this listener; 0: only limits.max_connections applies
+  Tls tls;
 };
 
 // Authentication and authorization files, in mosquitto's formats. Empty: not used.
@@ -77,7 +94,8 @@ struct Persistence {
 struct Config {
   unsigned threads = 0;              // event-loop threads; 0 means one per core; at most 1024
   std::string log_level = "info";    // trace, debug, info, warn, error, critical, off
-  Listener listener;
+  Listener listener;                // [listener]
+  std::vector<Listener> listeners;  // [[listeners]]: more, each on its own port
   Limits limits;
   Persistence persistence;
   Auth auth;
@@ -103,8 +121,11 @@ Config parse_config(std::string_view toml_text, const std::string& source);
 // The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
 unsigned effective_threads(const Config& c);
 
-// listener.allow_anonymous as set, or true exactly when the listener is bound to a loopback address.
-bool allow_anonymous(const Config& c);
+// allow_anonymous as set, or true exactly when the listener is bound to a loopback address.
+bool allow_anonymous(const Listener& l);
+
+// [listener] first, then every [[listeners]] entry.
+std::vector<Listener> all_listeners(const Config& c);
 
 // Command-line flags that override the file (--port, --bind, --threads, --log-level, --data-dir,
 // --no-persistence). Integers are taken wide so that the range check, and its message, is the same
@@ -128,5 +149,7 @@ inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "war
 inline constexpr std::string_view kSyncModes[] = {"batch", "always", "none"};
 inline constexpr std::string_view kCorruptionActions[] = {"quarantine", "fail"};
 inline constexpr std::string_view kQueueOverflowPolicies[] = {"drop_oldest", "drop_newest", "refuse"};
+inline constexpr std::string_view kClientCertificateModes[] = {"none", "optional", "required"};
+inline constexpr std::string_view kTlsVersions[] = {"1.2", "1.3"};
 
 }  // namespace pregon::config

@@ -144,18 +144,51 @@ void read_table(const toml::table& table, const std::string& path,
   }
 }
 
+// The keys of [listener] and of each [[listeners]] entry; `which` picks the one being read.
+std::vector<KeySpec> listener_keys(Listener& (*which)(Config&)) {
+  const auto any_text = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  return {
+      string_key("bind", [which](Config& c) -> std::string& { return which(c).bind; }, check_bind_address),
+      integer_key("port", kPortRange, [which](Config& c) -> uint16_t& { return which(c).port; }),
+      KeySpec{"allow_anonymous",
+              [which](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
+                if (!node.is_boolean()) return report_type(d, node, path, "a boolean (true or false)");
+                which(config).allow_anonymous = node.as_boolean()->get();
+              }},
+      integer_key("max_connections", kListenerMaxConnectionsRange,
+                  [which](Config& c) -> uint32_t& { return which(c).max_connections; }),
+      string_key("tls_cert_file", [which](Config& c) -> std::string& { return which(c).tls.cert_file; }, any_text),
+      string_key("tls_key_file", [which](Config& c) -> std::string& { return which(c).tls.key_file; }, any_text),
+      string_key("tls_ca_file", [which](Config& c) -> std::string& { return which(c).tls.ca_file; }, any_text),
+      string_key("tls_client_certificates",
+                 [which](Config& c) -> std::string& { return which(c).tls.client_certificates; },
+                 check_client_certificates),
+      string_key("tls_min_version", [which](Config& c) -> std::string& { return which(c).tls.min_version; },
+                 check_tls_version),
+      string_key("tls_ciphers", [which](Config& c) -> std::string& { return which(c).tls.ciphers; }, any_text),
+      string_key("tls_ciphersuites", [which](Config& c) -> std::string& { return which(c).tls.ciphersuites; },
+                 any_text),
+      bool_key("tls_identity_as_username",
+               [which](Config& c) -> bool& { return which(c).tls.identity_as_username; }),
+  };
+}
+
+// [[listeners]]: an array of tables, each read with the listener keys into a new entry.
+KeySpec listeners_key() {
+  return {"listeners", [](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
+            if (!node.is_array_of_tables()) return report_type(d, node, path, "an array of tables ([[listeners]])");
+            const auto keys = listener_keys([](Config& c) -> Listener& { return c.listeners.back(); });
+            size_t i = 0;
+            for (const toml::node& entry : *node.as_array()) {
+              config.listeners.emplace_back();
+              read_table(*entry.as_table(), path + '[' + std::to_string(i++) + ']', keys, config, d);
+            }
+          }};
+}
+
 // The file layout, documented key by key in docs/configuration.md.
 std::vector<KeySpec> schema() {
-  std::vector<KeySpec> listener = {
-      string_key("bind", [](Config& c) -> std::string& { return c.listener.bind; },
-                 check_bind_address),
-      integer_key("port", kPortRange, [](Config& c) -> uint16_t& { return c.listener.port; }),
-      KeySpec{"allow_anonymous",
-              [](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
-                if (!node.is_boolean()) return report_type(d, node, path, "a boolean (true or false)");
-                config.listener.allow_anonymous = node.as_boolean()->get();
-              }},
-  };
+  std::vector<KeySpec> listener = listener_keys([](Config& c) -> Listener& { return c.listener; });
   std::vector<KeySpec> auth = {
       string_key("password_file", [](Config& c) -> std::string& { return c.auth.password_file; },
                  [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
@@ -237,6 +270,7 @@ std::vector<KeySpec> schema() {
       string_key("log_level", [](Config& c) -> std::string& { return c.log_level; },
                  check_log_level),
       table_key("listener", std::move(listener)),
+      listeners_key(),
       table_key("limits", std::move(limits)),
       table_key("persistence", std::move(persistence)),
       table_key("auth", std::move(auth)),

@@ -222,14 +222,14 @@ TEST(ParseConfigErrors, UnknownKeyNamesItsLineAndSuggests) {
 
 TEST(ParseConfigErrors, UnknownKeyFarFromAnyListsTheKnownOnes) {
   EXPECT_EQ(error_of("[listener]\n  certificate = \"x\"\n"),
-            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous)");
+            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous, max_connections, tls_cert_file, tls_key_file, tls_ca_file, tls_client_certificates, tls_min_version, tls_ciphers, tls_ciphersuites, tls_identity_as_username)");
 }
 
 TEST(ParseConfigErrors, UnknownTableIsRejected) {
   EXPECT_EQ(error_of("[listner]\nport = 1\n"),
             "test.toml:1:2: listner: unknown key or table; did you mean listener?");
   EXPECT_THAT(error_of("[tls]\n"), AllOf(StartsWith("test.toml:1:2: tls: unknown key or table"),
-                                         HasSubstr("threads, log_level, listener, limits")));
+                                         HasSubstr("threads, log_level, listener, listeners, limits")));
 }
 
 TEST(ParseConfigErrors, UnknownRootKeyIsRejected) {
@@ -473,18 +473,64 @@ jwt_leeway_s = 30
 
 TEST(AllowAnonymous, DefaultsToTrueOnlyOnLoopback) {
   Config c;
-  EXPECT_TRUE(allow_anonymous(c));  // 127.0.0.1
+  EXPECT_TRUE(allow_anonymous(c.listener));  // 127.0.0.1
   c.listener.bind = "::1";
-  EXPECT_TRUE(allow_anonymous(c));
+  EXPECT_TRUE(allow_anonymous(c.listener));
   c.listener.bind = "0.0.0.0";
-  EXPECT_FALSE(allow_anonymous(c));
+  EXPECT_FALSE(allow_anonymous(c.listener));
   c.listener.bind = "192.168.1.10";
-  EXPECT_FALSE(allow_anonymous(c));
+  EXPECT_FALSE(allow_anonymous(c.listener));
   c.listener.allow_anonymous = true;
-  EXPECT_TRUE(allow_anonymous(c));
+  EXPECT_TRUE(allow_anonymous(c.listener));
   c.listener.bind = "127.0.0.1";
   c.listener.allow_anonymous = false;
-  EXPECT_FALSE(allow_anonymous(c));
+  EXPECT_FALSE(allow_anonymous(c.listener));
+}
+
+TEST(ParseConfig, ListenersTablesAddListenersWithTheirOwnTls) {
+  const Config c = parse_config(R"(
+[listener]
+port = 1884
+max_connections = 10
+
+[[listeners]]
+bind = "0.0.0.0"
+port = 8883
+tls_cert_file = "server.pem"
+tls_key_file = "server.key"
+tls_ca_file = "ca.pem"
+tls_client_certificates = "required"
+tls_min_version = "1.3"
+tls_identity_as_username = true
+
+[[listeners]]
+port = 1885
+allow_anonymous = false
+)",
+                                "test.toml");
+  EXPECT_EQ(c.listener.port, 1884);
+  EXPECT_EQ(c.listener.max_connections, 10u);
+  EXPECT_TRUE(c.listener.tls.cert_file.empty());
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[0].bind, "0.0.0.0");
+  EXPECT_EQ(c.listeners[0].port, 8883);
+  EXPECT_EQ(c.listeners[0].tls.cert_file, "server.pem");
+  EXPECT_EQ(c.listeners[0].tls.key_file, "server.key");
+  EXPECT_EQ(c.listeners[0].tls.ca_file, "ca.pem");
+  EXPECT_EQ(c.listeners[0].tls.client_certificates, "required");
+  EXPECT_EQ(c.listeners[0].tls.min_version, "1.3");
+  EXPECT_TRUE(c.listeners[0].tls.identity_as_username);
+  EXPECT_EQ(c.listeners[1].port, 1885);
+  EXPECT_EQ(c.listeners[1].allow_anonymous, false);
+  EXPECT_EQ(c.listeners[1].tls.client_certificates, "none");
+  EXPECT_EQ(all_listeners(c).size(), 3u);
+}
+
+TEST(ParseConfigErrors, ListenerKeysAreCheckedInEveryListenersEntry) {
+  EXPECT_EQ(error_of("[[listeners]]\nport = 8883\n[[listeners]]\ntls_min_version = \"1.1\"\n"),
+            "test.toml:4:19: listeners[1].tls_min_version: \"1.1\" is not a TLS version (expected one of 1.2, 1.3)");
+  EXPECT_THAT(error_of("[listener]\ntls_client_certificates = \"maybe\""), HasSubstr("is not a client certificate mode"));
+  EXPECT_THAT(error_of("listeners = 3"), HasSubstr("expected an array of tables"));
 }
 
 TEST(EffectiveThreads, ZeroMeansOnePerCore) {

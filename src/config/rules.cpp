@@ -88,6 +88,14 @@ std::optional<std::string> check_jwt_algorithm(std::string_view algorithm) {
   return check_one_of(algorithm, kAlgorithms, "a JWT algorithm");
 }
 
+std::optional<std::string> check_client_certificates(std::string_view mode) {
+  return check_one_of(mode, kClientCertificateModes, "a client certificate mode");
+}
+
+std::optional<std::string> check_tls_version(std::string_view version) {
+  return check_one_of(version, kTlsVersions, "a TLS version");
+}
+
 std::optional<std::string> check_directory(std::string_view dir) {
   if (dir.empty()) return "the directory must not be empty";
   if (dir.find('\0') != std::string_view::npos) return "the directory contains a NUL byte";

@@ -41,6 +41,7 @@ inline constexpr Range kQueuedBytesRange{0, int64_t{1} << 50};
 inline constexpr Range kMaxRetainedMessagesRange{0, 4'294'967'295};
 inline constexpr Range kMaximumQosRange{0, 2};
 inline constexpr Range kMaxConnectionsRange{1, 100'000'000};
+inline constexpr Range kListenerMaxConnectionsRange{0, 100'000'000};
 // A client id is a UTF-8 string: at most 65535 bytes; 23 is the least a server must accept.
 inline constexpr Range kMaxClientIdLengthRange{23, 65535};
 inline constexpr Range kMaxTopicLengthRange{1, 65535};
@@ -65,6 +66,8 @@ std::optional<std::string> check_sync_mode(std::string_view mode);
 std::optional<std::string> check_on_corruption(std::string_view action);
 std::optional<std::string> check_queue_overflow(std::string_view policy);
 std::optional<std::string> check_jwt_algorithm(std::string_view algorithm);
+std::optional<std::string> check_client_certificates(std::string_view mode);
+std::optional<std::string> check_tls_version(std::string_view version);
 std::optional<std::string> check_directory(std::string_view dir);
 
 // Accepts an IPv4 or IPv6 literal, or a host name by RFC 1123 (labels of letters, digits and

@@ -73,7 +73,8 @@ TEST(ConnectionAllocation, ReadHandWriteRoundTripAllocatesNothing) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
   UniqueFd peer(fds[1]);
-  ASSERT_NE(set.adopt(UniqueFd(fds[0]), "pair"), nullptr);
+  broker::ListenerPolicy listener;
+  ASSERT_NE(set.adopt(Accepted{UniqueFd(fds[0]), "pair", &listener, nullptr}), nullptr);
 
   char message[100] = {0x30, 98};
   char back[8192];

@@ -12,7 +12,8 @@ ConnectionSet::ConnectionSet(EventLoop& loop, ConnectionHandler& handler, Option
       options_(options),
       transfer_(std::move(transfer)),
       read_scratch_(kReadChunk),
-      iov_scratch_(IOV_MAX) {}
+      iov_scratch_(IOV_MAX),
+      tls_scratch_(16 * 1024) {}
 
 ConnectionSet::~ConnectionSet() {
   // Tell the handler about every connection it still knows, while all of them are still alive
@@ -27,9 +28,9 @@ ConnectionSet::~ConnectionSet() {
   connections_.clear();
 }
 
-TcpConnection* ConnectionSet::adopt(UniqueFd fd, std::string peer, std::span<const uint8_t> initial) {
-  if (shutting_down_) return nullptr;  // `fd` closes here
-  auto owned = std::make_unique<TcpConnection>(*this, std::move(fd), std::move(peer));
+TcpConnection* ConnectionSet::adopt(Accepted socket, std::span<const uint8_t> initial) {
+  if (shutting_down_) return nullptr;  // the socket closes here
+  auto owned = std::make_unique<TcpConnection>(*this, std::move(socket));
   TcpConnection* c = owned.get();
   if (auto r = c->start(); !r) {
     spdlog::error("{}: cannot watch the socket: {}", c->peer(), r.error().message());
@@ -39,6 +40,7 @@ TcpConnection* ConnectionSet::adopt(UniqueFd fd, std::string peer, std::span<con
   c->opened();
   handler_.on_open(*c, loop_.now());
   if (!initial.empty() && c->is_open()) c->deliver(initial);
+  if (c->tls_ && c->is_open() && !c->failed_) c->pump_tls();
   return c->state_ == TcpConnection::State::kDone ? nullptr : c;
 }
 
@@ -68,7 +70,7 @@ void ConnectionSet::retire(TcpConnection& c) { retired_.push_back(&c); }
 
 void ConnectionSet::move_connection(int target, MovedConnection m) {
   if (!transfer_) {
-    spdlog::error("{}: cannot move the connection to loop {}: no transfer route", m.peer, target);
+    spdlog::error("{}: cannot move the connection to loop {}: no transfer route", m.socket.peer, target);
     return;  // m.fd closes here
   }
   transfer_(static_cast<unsigned>(target), std::move(m));

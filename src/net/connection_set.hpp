@@ -1,5 +1,5 @@
 // ConnectionSet: the connections of one loop and the per-loop resources they share (the 64 KiB read
-// buffer, the iovec array). It is the loop's LoopHooks: at the end of every iteration it flushes the
+// buffer, the iovec array, a TLS record buffer). It is the loop's LoopHooks: at the end of every iteration it flushes the
 // connections that queued output, finishes closes and reports them to the handler (never from
 // inside on_input), then calls handler.end_of_iteration(); on ticks it calls handler.tick() and
 // enforces close deadlines.
@@ -33,8 +33,7 @@ namespace pregon::net {
 
 // A socket on its way to another loop, with what it sent that was not consumed yet.
 struct MovedConnection {
-  UniqueFd fd;
-  std::string peer;
+  Accepted socket;
   std::vector<uint8_t> unconsumed;
 };
 
@@ -61,9 +60,9 @@ class ConnectionSet final : public LoopHooks {
   ConnectionSet& operator=(const ConnectionSet&) = delete;
 
   // Takes a connected socket: registers it, calls handler.on_open and then, when `initial` is not
-  // empty, handler.on_input with it. Returns nullptr (and closes the socket) when shutting down or
-  // when the loop refuses it.
-  TcpConnection* adopt(UniqueFd fd, std::string peer, std::span<const uint8_t> initial = {});
+  // empty, handler.on_input with it (and with what its TLS stream still holds). Returns nullptr
+  // (and closes the socket) when shutting down or when the loop refuses it.
+  TcpConnection* adopt(Accepted socket, std::span<const uint8_t> initial = {});
 
   // Server shutdown: handler.shutdown(now), then close() on every open connection, all within
   // close_timeout; `on_drained` runs (once, at the end of an iteration) when none is left. New
@@ -86,6 +85,7 @@ class ConnectionSet final : public LoopHooks {
   void settle(TimePoint now);
   std::span<uint8_t> read_scratch() { return read_scratch_; }
   std::span<iovec> iov_scratch() { return iov_scratch_; }
+  std::span<uint8_t> tls_scratch() { return tls_scratch_; }
   TimePoint close_deadline(TimePoint now) const;
   TimePoint linger_deadline(TimePoint now) const;
 
@@ -102,6 +102,7 @@ class ConnectionSet final : public LoopHooks {
 
   std::vector<uint8_t> read_scratch_;  // shared by every read on this loop
   std::vector<iovec> iov_scratch_;     // shared by every write on this loop; IOV_MAX entries
+  std::vector<uint8_t> tls_scratch_;   // one TLS record's plaintext, for every TLS write on this loop
 
   bool shutting_down_ = false;
   TimePoint shutdown_deadline_ = TimePoint::max();

@@ -55,6 +55,10 @@ struct ScriptedHandler : ConnectionHandler {
   void shutdown(TimePoint) override { ++shutdowns; }
 };
 
+broker::ListenerPolicy test_listener;
+
+Accepted accepted(int fd, std::string peer) { return Accepted{UniqueFd(fd), std::move(peer), &test_listener, nullptr}; }
+
 std::span<const uint8_t> view(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
@@ -67,7 +71,7 @@ class ConnectionSetTest : public ::testing::Test {
   int connect(std::span<const uint8_t> initial = {}) {
     int fds[2];
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
-    set_->adopt(UniqueFd(fds[0]), "pair", initial);
+    set_->adopt(accepted(fds[0], "pair"), initial);
     peers_.emplace_back(fds[1]);
     return fds[1];
   }
@@ -241,7 +245,7 @@ TEST_F(ConnectionSetTest, MovesAConnectionWithItsUnconsumedBytes) {
                                            EXPECT_EQ(target, 1u);
                                            auto held = std::make_shared<MovedConnection>(std::move(m));
                                            other_loop.post([&other, held] {
-                                             other.adopt(std::move(held->fd), held->peer, held->unconsumed);
+                                             other.adopt(std::move(held->socket), held->unconsumed);
                                            });
                                          });
   handler_.input = [](TcpConnection&, std::span<const uint8_t>) { return broker::InputResult{2, 1}; };
@@ -273,7 +277,7 @@ TEST_F(ConnectionSetTest, ShutdownClosesEverythingAndReportsDrained) {
   EXPECT_EQ(set_->size(), 0u);
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
-  EXPECT_EQ(set_->adopt(UniqueFd(fds[0]), "late"), nullptr);  // refused while shutting down
+  EXPECT_EQ(set_->adopt(accepted(fds[0], "late")), nullptr);  // refused while shutting down
   ::close(fds[1]);
 }
 

@@ -24,6 +24,7 @@
 #include "net/listener.hpp"
 #include "net/control_signals.hpp"
 #include "net/tcp_connection.hpp"
+#include "net/tls_context.hpp"
 
 namespace pregon::net {
 
@@ -73,22 +74,68 @@ class Server::Router final : public broker::ShardRouter {
   unsigned count_;
 };
 
+// One configured listener: where it is bound, the policy its connections carry, and its TLS
+// context as loaded at start-up or by the last good reload.
+struct Server::Entrance {
+  config::Listener config;
+  Endpoint endpoint;
+  broker::ListenerPolicy policy;
+  std::shared_ptr<const TlsContext> tls;  // null: plain TCP
+};
+
 struct Server::Worker {
   Worker(unsigned index, broker::BrokerState& state, broker::ShardRouter& router,
-         ConnectionSet::Options options, TransferFn transfer, const Endpoint& endpoint)
+         ConnectionSet::Options options, TransferFn transfer)
       : shard(index, state, router),
         handler(shard),
-        connections(std::make_unique<ConnectionSet>(loop, handler, options, std::move(transfer))),
-        listener(std::make_unique<Listener>(endpoint)) {}
+        connections(std::make_unique<ConnectionSet>(loop, handler, options, std::move(transfer))) {}
 
-  // Destroyed in reverse: connections report to the shard before it goes; the loop goes last.
+  // One listening socket on this loop for one Entrance.
+  struct Door {
+    explicit Door(Entrance& e) : socket(e.endpoint), policy(e.policy), tls(e.tls) {}
+    Listener socket;
+    broker::ListenerPolicy& policy;
+    std::shared_ptr<const TlsContext> tls;  // replaced on this loop's thread by a reload
+  };
+
+  void accept(Door& door, UniqueFd fd, std::string peer) {
+    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr};
+    if (door.tls) {
+      a.tls = TlsStream::accept(*door.tls);
+      if (!a.tls) {
+        spdlog::error("{}: cannot start TLS: {}", a.peer, take_openssl_error());
+        return;
+      }
+    }
+    connections->adopt(std::move(a));
+  }
+
+  // Destroyed in reverse: the doors close first, connections report to the shard before it goes;
+  // the loop goes last.
   EventLoop loop;
   broker::Shard shard;
   ShardHandler handler;
   std::unique_ptr<ConnectionSet> connections;
-  std::unique_ptr<Listener> listener;
+  std::vector<std::unique_ptr<Door>> doors;
   std::thread thread;
 };
+
+namespace {
+
+std::shared_ptr<const TlsContext> load_tls(const config::Listener& l, const std::string& name) {
+  const config::Tls& t = l.tls;
+  if (t.cert_file.empty()) {
+    if (!t.key_file.empty() || !t.ca_file.empty() || t.identity_as_username || t.client_certificates != "none") {
+      throw std::runtime_error("listener " + name + ": TLS settings without tls_cert_file");
+    }
+    return nullptr;
+  }
+  auto loaded = TlsContext::load(t);
+  if (!loaded) throw std::runtime_error("listener " + name + ": " + loaded.error());
+  return std::move(*loaded);
+}
+
+}  // namespace
 
 void Server::Router::post(unsigned shard, std::function<void(broker::Shard&)> task) {
   Worker& w = *workers_.at(shard);
@@ -107,7 +154,17 @@ Server::Server(config::Config config)
       stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (!stop_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
   const config::Config& c = state_->config();
-  endpoint_ = choose_listen_endpoint(c.listener.bind, c.listener.port);
+  for (const config::Listener& l : config::all_listeners(c)) {
+    auto e = std::make_unique<Entrance>();
+    e->config = l;
+    e->endpoint = choose_listen_endpoint(l.bind, l.port);
+    e->policy.name = to_string(e->endpoint);
+    e->policy.allow_anonymous = config::allow_anonymous(l);
+    e->policy.identity_as_username = l.tls.identity_as_username;
+    e->policy.max_connections = l.max_connections;
+    e->tls = load_tls(l, e->policy.name);
+    entrances_.push_back(std::move(e));
+  }
 
   ConnectionSet::Options options;
   options.max_input_bytes = size_t{c.limits.max_packet_size} + ConnectionSet::kReadChunk;
@@ -117,31 +174,36 @@ Server::Server(config::Config config)
   for (unsigned i = 0; i < n; ++i) {
     auto transfer = [this](unsigned target, MovedConnection m) {
       if (target >= workers_.size()) {
-        spdlog::error("{}: cannot move the connection to loop {}: there are {}", m.peer, target, workers_.size());
+        spdlog::error("{}: cannot move the connection to loop {}: there are {}", m.socket.peer, target, workers_.size());
         return;
       }
       // std::function needs a copyable closure; the descriptor travels in a shared holder that
       // closes it if the task is dropped unrun (the target loop already stopped).
       auto moved = std::make_shared<MovedConnection>(std::move(m));
       Worker* w = workers_[target].get();
-      w->loop.post([w, moved] { w->connections->adopt(std::move(moved->fd), std::move(moved->peer), moved->unconsumed); });
+      w->loop.post([w, moved] { w->connections->adopt(std::move(moved->socket), moved->unconsumed); });
     };
-    workers_.push_back(std::make_unique<Worker>(i, *state_, *router_, options, std::move(transfer), endpoint_));
+    workers_.push_back(std::make_unique<Worker>(i, *state_, *router_, options, std::move(transfer)));
     Worker* w = workers_.back().get();
-    w->listener->limit_accept_rate(c.limits.max_accept_rate);
-    w->listener->start(w->loop, [w](UniqueFd fd, std::string peer) {
-      w->connections->adopt(std::move(fd), std::move(peer));
-    });
+    for (const auto& e : entrances_) {
+      auto& door = *w->doors.emplace_back(std::make_unique<Worker::Door>(*e));
+      door.socket.limit_accept_rate(c.limits.max_accept_rate);
+      door.socket.start(w->loop, [w, &door](UniqueFd fd, std::string peer) {
+        w->accept(door, std::move(fd), std::move(peer));
+      });
+    }
   }
   std::vector<broker::Shard*> shards;
   for (auto& w : workers_) shards.push_back(&w->shard);
   broker::recover(*state_, shards);
 }
 
+const Endpoint& Server::endpoint() const { return entrances_.front()->endpoint; }
+
 Server::~Server() {
   // Threads are joined by run(). Report every connection to its shard while all shards and loops
   // exist (a shard may post to another while closing), then tear the rest down.
-  for (auto& w : workers_) w->listener.reset();
+  for (auto& w : workers_) w->doors.clear();
   for (auto& w : workers_) w->connections.reset();
   // The closes' last writes, then every pending commit, while the loops its callbacks post to exist.
   for (auto& w : workers_) w->shard.end_of_iteration();
@@ -163,8 +225,10 @@ void Server::run(const ControlSignals* signals) {
     const std::string name = "pregon-loop" + std::to_string(i);
     pthread_setname_np(w->thread.native_handle(), name.substr(0, 15).c_str());
   }
-  spdlog::info("listening on {} ({} thread{})", to_string(endpoint_), workers_.size(),
-               workers_.size() == 1 ? "" : "s");
+  for (const auto& e : entrances_) {
+    spdlog::info("listening on {}{} ({} thread{})", e->policy.name, e->tls ? " (TLS)" : "", workers_.size(),
+                 workers_.size() == 1 ? "" : "s");
+  }
   wait_for_stop(signals);
   shut_down();
 }
@@ -196,6 +260,29 @@ void Server::wait_for_stop(const ControlSignals* signals) {
 }
 
 void Server::reload() {
+  reload_access();
+  reload_certificates();
+}
+
+void Server::reload_certificates() {
+  for (size_t i = 0; i < entrances_.size(); ++i) {
+    Entrance& e = *entrances_[i];
+    if (!e.tls) continue;
+    auto loaded = TlsContext::load(e.config.tls);
+    if (!loaded) {
+      spdlog::error("reload on SIGHUP: listener {}: {}; its previous certificates stay", e.policy.name, loaded.error());
+      continue;
+    }
+    e.tls = std::move(*loaded);
+    for (auto& w : workers_) {
+      Worker* worker = w.get();
+      worker->loop.post([worker, i, tls = e.tls] { worker->doors[i]->tls = tls; });
+    }
+    spdlog::info("reloaded on SIGHUP: TLS certificates of listener {} ({})", e.policy.name, e.config.tls.cert_file);
+  }
+}
+
+void Server::reload_access() {
   const config::Config& c = state_->config();
   std::shared_ptr<const broker::Access> access;
   try {
@@ -220,7 +307,7 @@ void Server::shut_down() {
   for (auto& w : workers_) {
     Worker* worker = w.get();
     worker->loop.post([worker, &mutex, &cv, &drained] {
-      worker->listener->stop();
+      for (auto& door : worker->doors) door->socket.stop();
       worker->connections->begin_shutdown([&mutex, &cv, &drained] {
         std::lock_guard lock(mutex);
         ++drained;

@@ -1,6 +1,6 @@
 // Server: the running broker. Owns the BrokerState, one event loop per thread and, on each loop,
-// a broker::Shard, a listening socket (SO_REUSEPORT, the same port on every loop) and the
-// connections accepted there. Shards reach each other through a ShardRouter that posts to the
+// a broker::Shard, a listening socket per configured listener (SO_REUSEPORT, the same port on every
+// loop) and the connections accepted there. Shards reach each other through a ShardRouter that posts to the
 // target loop's task queue; connections move between loops the same way.
 //
 // Stopping: request_stop() (async-signal-safe), or a signal from ControlSignals when one is passed to
@@ -39,9 +39,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // The port the listeners are bound to; the one the kernel chose when the config says 0.
-  uint16_t port() const { return endpoint_.port(); }
-  const Endpoint& endpoint() const { return endpoint_; }
+  // Where [listener] is bound (its port is the one the kernel chose when the config says 0).
+  uint16_t port() const { return endpoint().port(); }
+  const Endpoint& endpoint() const;
   unsigned thread_count() const { return static_cast<unsigned>(workers_.size()); }
 
   // Starts the loop threads and blocks until request_stop() or one of `signals`, then shuts down
@@ -54,18 +54,21 @@ class Server {
 
  private:
   struct Worker;
+  struct Entrance;
   class Router;
 
   void wait_for_stop(const ControlSignals* signals);
-  // SIGHUP: reads the password and ACL files again and hands the new rules to every loop; on an
-  // error the old rules stay (logged).
+  // SIGHUP: reads the password and ACL files and the TLS certificates again and hands them to
+  // every loop; connections already open keep theirs. On an error the old ones stay (logged).
   void reload();
+  void reload_access();
+  void reload_certificates();
   void shut_down();
 
   std::unique_ptr<broker::BrokerState> state_;
   std::unique_ptr<Router> router_;
+  std::vector<std::unique_ptr<Entrance>> entrances_;  // [listener], then [[listeners]]
   std::vector<std::unique_ptr<Worker>> workers_;
-  Endpoint endpoint_;
   UniqueFd stop_fd_;  // eventfd written by request_stop()
   bool ran_ = false;
 };

@@ -20,8 +20,12 @@ constexpr int kMaxReadsPerEvent = 4;
 
 }  // namespace
 
-TcpConnection::TcpConnection(ConnectionSet& owner, UniqueFd fd, std::string peer)
-    : owner_(owner), fd_(std::move(fd)), peer_(std::move(peer)) {}
+TcpConnection::TcpConnection(ConnectionSet& owner, Accepted socket)
+    : owner_(owner),
+      fd_(std::move(socket.fd)),
+      peer_(std::move(socket.peer)),
+      listener_(*socket.listener),
+      tls_(std::move(socket.tls)) {}
 
 TcpConnection::~TcpConnection() {
   if (fd_) owner_.loop().remove(fd_.get());
@@ -77,7 +81,13 @@ void TcpConnection::read_some() {
     const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
       // Once closing, input is read only to be discarded.
-      if (state_ == State::kOpen) deliver(buf.first(static_cast<size_t>(n)));
+      if (state_ == State::kOpen) {
+        if (tls_) {
+          take_tls_input(buf.first(static_cast<size_t>(n)));
+        } else {
+          deliver(buf.first(static_cast<size_t>(n)));
+        }
+      }
       if (state_ == State::kDone) return;  // moved to another loop
       if (static_cast<size_t>(n) < buf.size()) return;
       continue;
@@ -91,6 +101,37 @@ void TcpConnection::read_some() {
     fail(errno);
     return;
   }
+}
+
+void TcpConnection::take_tls_input(std::span<const uint8_t> cipher) {
+  tls_->put_input(cipher);  // copied: the read buffer is free again for the plaintext
+  pump_tls();
+}
+
+void TcpConnection::pump_tls() {
+  const bool was_established = tls_->handshake_done();
+  std::span<uint8_t> plain = owner_.read_scratch();
+  for (;;) {
+    const TlsStream::ReadResult r = tls_->read(plain);
+    if (r.status == TlsStream::Status::kFailed) {
+      spdlog::info("{}: TLS refused: {}", peer_, tls_->error());
+      send_now(tls_->pending_output());  // the alert, if the socket takes it at once
+      fail(EPROTO);
+      return;
+    }
+    if (r.status == TlsStream::Status::kClosed) {
+      fail(0);
+      return;
+    }
+    if (r.n == 0) break;
+    deliver(plain.first(r.n));
+    if (state_ != State::kOpen || failed_) return;  // closed, failed, or moved with the stream
+  }
+  if (!was_established && tls_->handshake_done()) {
+    spdlog::debug("{}: {}{}{}", peer_, tls_->description(), tls_->peer_identity().empty() ? "" : ", certificate of ",
+                  tls_->peer_identity());
+  }
+  if (!tls_->pending_output().empty()) mark_dirty();
 }
 
 void TcpConnection::deliver(std::span<const uint8_t> data) {
@@ -126,9 +167,11 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
   spdlog::debug("{}: moving to loop {} with {} unconsumed bytes", peer_, target, unconsumed.size());
   MovedConnection m;
   m.unconsumed.assign(unconsumed.begin(), unconsumed.end());
-  m.peer = peer_;
+  m.socket.peer = peer_;
+  m.socket.listener = &listener_;
+  m.socket.tls = std::move(tls_);  // with any ciphertext it has not sent or not decrypted yet
   owner_.loop().remove(fd_.get());
-  m.fd = std::move(fd_);
+  m.socket.fd = std::move(fd_);
   if (!output_.empty()) {
     // The broker forgets the client before moving it, so nothing should be queued.
     spdlog::warn("{}: {} queued bytes dropped when moving the connection", peer_, output_.size());
@@ -143,6 +186,10 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
 // --- writing ----------------------------------------------------------------------------------
 
 void TcpConnection::flush() {
+  if (tls_) {
+    flush_tls();
+    return;
+  }
   std::span<iovec> iov = owner_.iov_scratch();
   while (!output_.empty()) {
     const size_t count = output_.gather(iov);
@@ -167,6 +214,53 @@ void TcpConnection::flush() {
       set_write_interest(true);
       return;
     }
+  }
+  if (want_write_) {
+    set_write_interest(false);
+    drained_pending_ = true;
+    mark_dirty();
+  }
+}
+
+bool TcpConnection::send_now(std::span<const uint8_t> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        set_write_interest(true);
+      } else {
+        fail(errno);
+      }
+      return false;
+    }
+    if (tls_) tls_->consume_output(static_cast<size_t>(n));
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void TcpConnection::flush_tls() {
+  // Queued output is copied into records of up to 16 KiB (TLS's largest) before it is encrypted, so
+  // that a run of small packets costs one record, not one each.
+  std::span<uint8_t> record = owner_.tls_scratch();
+  std::span<iovec> iov = owner_.iov_scratch();
+  for (;;) {
+    if (!send_now(tls_->pending_output())) return;
+    if (output_.empty() || !tls_->handshake_done()) break;
+    const size_t count = output_.gather(iov);
+    size_t filled = 0;
+    for (size_t i = 0; i < count && filled < record.size(); ++i) {
+      const size_t take = std::min(iov[i].iov_len, record.size() - filled);
+      std::memcpy(record.data() + filled, iov[i].iov_base, take);
+      filled += take;
+    }
+    if (!tls_->write(record.first(filled))) {
+      spdlog::info("{}: TLS: {}", peer_, tls_->error());
+      fail(EPROTO);
+      return;
+    }
+    output_.consume(filled);
   }
   if (want_write_) {
     set_write_interest(false);
@@ -224,14 +318,22 @@ void TcpConnection::service(TimePoint now) {
     drained_pending_ = false;
     owner_.handler_.on_output_drained(*this, now);
   }
-  if ((state_ == State::kOpen || state_ == State::kClosing) && !want_write_ && !output_.empty()) {
+  if ((state_ == State::kOpen || state_ == State::kClosing) && !want_write_ && has_output()) {
     flush();
     if (failed_) {
       service(now);
       return;
     }
   }
-  if (state_ == State::kClosing && output_.empty()) {
+  if (state_ == State::kClosing && output_.empty() && tls_ && !tls_->shutdown_sent()) {
+    tls_->shut_down();  // close_notify: the peer can tell our end from a cut connection
+    flush();
+    if (failed_) {
+      service(now);
+      return;
+    }
+  }
+  if (state_ == State::kClosing && !has_output()) {
     // Everything is with the kernel: send our FIN, tell the handler, and keep reading until the
     // peer's FIN so that the kernel does not answer unread input with a reset.
     ::shutdown(fd_.get(), SHUT_WR);

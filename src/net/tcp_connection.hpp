@@ -1,6 +1,7 @@
 // TcpConnection: one client socket on one loop; the broker sees it as a broker::ClientLink.
 // Reads in 64 KiB chunks into the loop's scratch buffer and hands every unconsumed byte to the
-// handler; keeps only the leftover (a partial packet). Output is queued (copies and shared PUBLISH
+// handler; keeps only the leftover (a partial packet). On a TLS listener the bytes pass through a
+// TlsStream on the way in and out, in memory, so the rest is the same. Output is queued (copies and shared PUBLISH
 // references) and written once per loop iteration with one gathering sendmsg, or at once when the
 // queue grows large. EPOLLOUT is requested only after a write would block and dropped when the queue
 // drains, so a message costs no epoll_ctl.
@@ -14,6 +15,7 @@
 // Thread-safety: none; used only on its loop's thread.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 
@@ -21,15 +23,26 @@
 #include "net/event_loop.hpp"
 #include "net/input_buffer.hpp"
 #include "net/output_queue.hpp"
+#include "net/tls_stream.hpp"
 #include "net/unique_fd.hpp"
 
 namespace pregon::net {
 
 class ConnectionSet;
 
+// A connected socket on its way into a ConnectionSet, from a listener or from another loop, with
+// what it carries along: its listener's policy and, on a TLS listener, its TLS state.
+struct Accepted {
+  UniqueFd fd;
+  std::string peer;
+  broker::ListenerPolicy* listener = nullptr;
+  std::unique_ptr<TlsStream> tls;
+};
+
 class TcpConnection final : public broker::ClientLink, private IoHandler {
  public:
-  TcpConnection(ConnectionSet& owner, UniqueFd fd, std::string peer);
+  // `socket.listener` must be set and outlive the connection.
+  TcpConnection(ConnectionSet& owner, Accepted socket);
   ~TcpConnection() override;
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
@@ -38,9 +51,15 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void send(std::span<const uint8_t> bytes) override;
   void send_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
                     uint16_t packet_id) override;
-  size_t queued_bytes() const override { return output_.size(); }
+  size_t queued_bytes() const override {
+    return output_.size() + (tls_ ? tls_->pending_output().size() : 0);
+  }
   void close() override;
   const std::string& peer() const override { return peer_; }
+  broker::ListenerPolicy& listener() const override { return listener_; }
+  std::string_view certificate_identity() const override {
+    return tls_ ? std::string_view(tls_->peer_identity()) : std::string_view();
+  }
 
   // Opaque to the net layer: the handler's per-connection object (the shard's Client).
   void* handler_state() const { return handler_state_; }
@@ -73,7 +92,12 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
 
   void on_io(uint32_t events) override;
   void read_some();
+  void take_tls_input(std::span<const uint8_t> cipher);
+  void pump_tls();  // decrypts what the TLS stream holds and delivers it
+  bool has_output() const { return !output_.empty() || (tls_ && !tls_->pending_output().empty()); }
   void flush();
+  void flush_tls();
+  bool send_now(std::span<const uint8_t> bytes);  // false: blocked or failed (then handled)
   void set_write_interest(bool on);
   void fail(int error);  // error 0: the peer closed
   void move_to(int target, std::span<const uint8_t> unconsumed);
@@ -83,6 +107,8 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   ConnectionSet& owner_;
   UniqueFd fd_;
   const std::string peer_;
+  broker::ListenerPolicy& listener_;
+  std::unique_ptr<TlsStream> tls_;
   InputBuffer input_;
   OutputQueue output_;
   void* handler_state_ = nullptr;
