@@ -44,12 +44,17 @@ def _toml_value(v):
 
 
 def render_toml(settings):
-    """Top-level scalars first, then one [table] per dict value."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in settings.items() if not isinstance(v, dict)]
+    """Top-level scalars first, then one [table] per dict value and one [[table]] per dict in a
+    list value."""
+    lines = [f"{k} = {_toml_value(v)}" for k, v in settings.items() if not isinstance(v, (dict, list))]
     for k, v in settings.items():
         if isinstance(v, dict):
             lines.append(f"[{k}]")
             lines += [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+        elif isinstance(v, list):
+            for entry in v:
+                lines.append(f"[[{k}]]")
+                lines += [f"{kk} = {_toml_value(vv)}" for kk, vv in entry.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -120,6 +125,13 @@ class Broker:
             self.proc.kill()
             self.proc.wait()
         self._log_file.close()
+
+    def wait_for_log(self, text, timeout=30):
+        """Waits until `text` appears in the log: for events the broker reports only there."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            assert time.monotonic() < deadline, f"no {text!r} in the {self.kind} log"
+            time.sleep(0.05)
 
     def log_text(self):
         if not self._log_file.closed:

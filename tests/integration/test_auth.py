@@ -156,13 +156,6 @@ def test_a_will_the_acl_does_not_allow_is_refused_at_connect(acl_broker):
     ok.close()
 
 
-def wait_for_log(b, text, timeout=30):
-    deadline = time.monotonic() + timeout
-    while text not in b.log_text():  # the log line is the event: the reload has been handed over
-        assert time.monotonic() < deadline, f"no {text!r} in the log"
-        time.sleep(0.05)
-
-
 def test_acl_reloads_on_sighup_and_a_broken_file_keeps_the_old_rules(make_broker, tmp_path):
     acl = tmp_path / "acl"
     acl.write_text("pattern readwrite users/%u/#\n")
@@ -171,11 +164,11 @@ def test_acl_reloads_on_sighup_and_a_broken_file_keeps_the_old_rules(make_broker
     assert suback_codes(c, 1, ["shared/news"], 5) == [0x87]
     acl.write_text("pattern readwrite users/%u/#\npattern read shared/#\n")
     b.proc.send_signal(signal.SIGHUP)
-    wait_for_log(b, "reloaded on SIGHUP")
+    b.wait_for_log("reloaded on SIGHUP")
     assert suback_codes(c, 2, ["shared/news"], 5) == [1], "the new rules apply to the connected client"
     acl.write_text("frobnicate shared/#\n")
     b.proc.send_signal(signal.SIGHUP)
-    wait_for_log(b, "reload on SIGHUP failed")
+    b.wait_for_log("reload on SIGHUP failed")
     assert suback_codes(c, 3, ["shared/more"], 5) == [1], "a broken file leaves the previous rules"
     assert b.proc.poll() is None
 

@@ -16,6 +16,7 @@ Typical use:
 Not thread-safe: one RawClient per thread.
 """
 import socket
+import ssl
 import struct
 import time
 from dataclasses import dataclass
@@ -378,18 +379,22 @@ class RawClient:
 
     packet_class = Packet  # subclasses may parse into a richer type
 
-    def __init__(self, host, port, version=4, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, host, port, version=4, timeout=DEFAULT_TIMEOUT, tls=None):
+        """tls: an ssl.SSLContext to speak TLS with (the handshake happens here)."""
         self.version = version
         self.timeout = timeout
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
+        self.tls_error = None  # the TLS alert or failure that ended the connection, if one did
         self._buf = bytearray()
         self._eof = False
 
     @classmethod
-    def open(cls, b, version=4, timeout=DEFAULT_TIMEOUT):
+    def open(cls, b, version=4, timeout=DEFAULT_TIMEOUT, tls=None):
         """Opens a connection to broker fixture `b` (anything with .host and .port)."""
-        return cls(b.host, b.port, version=version, timeout=timeout)
+        return cls(b.host, b.port, version=version, timeout=timeout, tls=tls)
 
     @classmethod
     def connected(cls, b, client_id, version=4, timeout=DEFAULT_TIMEOUT, **connect_args):
@@ -430,6 +435,9 @@ class RawClient:
         except socket.timeout:
             raise TimeoutError("no data from the broker in time") from None
         except (ConnectionResetError, BrokenPipeError):
+            chunk = b""
+        except ssl.SSLError as e:
+            self.tls_error = e
             chunk = b""
         if not chunk:
             self._eof = True

@@ -32,11 +32,12 @@ class PahoClient:
 
     def __init__(self, b, client_id="", protocol=4, clean_session=True, keepalive=60, will=None,
                  username=None, password=None, properties=None, connect=True,
-                 timeout=DEFAULT_TIMEOUT, expect_rc=0):
+                 timeout=DEFAULT_TIMEOUT, expect_rc=0, tls=None):
         """will: None or dict(topic=..., payload=b"", qos=0, retain=False, properties=None).
         For 5.0, clean_session is used as Clean Start and `properties` are the CONNECT properties.
         connect=False builds the client without connecting (call .connect() later).
-        expect_rc: the CONNACK code to assert (None: don't assert)."""
+        expect_rc: the CONNACK code to assert (None: don't assert).
+        tls: an ssl.SSLContext to connect with."""
         self.b = b
         self.protocol = protocol
         self.client_id = client_id
@@ -57,6 +58,8 @@ class PahoClient:
         if protocol != 5:
             kwargs["clean_session"] = clean_session
         self.client = mqtt.Client(**kwargs)
+        if tls is not None:
+            self.client.tls_set_context(tls)
         if username is not None:
             self.client.username_pw_set(username, password)
         if will is not None:
