@@ -8,10 +8,13 @@ packages=(
   cmake ninja-build g++ pkg-config
   libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libssl-dev
   librocksdb-dev
+  # observability: the HTTP server behind /metrics and the API
+  libmicrohttpd-dev
   # unit tests, micro-benchmarks, fuzzing (libFuzzer comes with clang's runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   # integration tests: an independent client and Debian's interpreter with its packages
   python3 python3-pytest python3-pytest-xdist python3-paho-mqtt mosquitto-clients openssl
+  python3-prometheus-client
   # the broker we compare against in `make bench`
   mosquitto
 )

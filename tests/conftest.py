@@ -59,7 +59,7 @@ def render_toml(settings):
 
 
 class Broker:
-    """A pregon process. host, port, proc, log (path), config (path); stop(), log_text()."""
+    """A pregon process. host, port, http_port, proc, log (path), config (path); stop(), log_text()."""
     kind = "pregon"
     config_suffix = ".toml"
 
@@ -76,6 +76,9 @@ class Broker:
         if self.kind == "pregon":
             # Persistence stays on, as by default, in a directory of this broker's own.
             merged.setdefault("persistence", {}).setdefault("dir", str(tmp_path / f"data-{self.port}"))
+            # The monitoring HTTP server too, on a free port of its own (default: 18083 for all).
+            merged.setdefault("http", {}).setdefault("port", free_port())
+        self.http_port = merged.get("http", {}).get("port")
         self.settings = merged
         self.config = tmp_path / f"{self.kind}-{self.port}{self.config_suffix}"
         self.config.write_text(self.render_config(merged))
@@ -150,7 +153,8 @@ MOSQUITTO_LIMITS = {
     "topic_alias_maximum": "max_topic_alias",
 }
 # Settings with no effect on protocol behaviour, ignored for mosquitto.
-MOSQUITTO_IGNORED = {"threads", "log_level", "listener", "persistence"}
+# [http] and sys_interval: mosquitto has no HTTP server and publishes $SYS on its own schedule.
+MOSQUITTO_IGNORED = {"threads", "log_level", "listener", "persistence", "http", "sys_interval"}
 
 
 class MosquittoBroker(Broker):

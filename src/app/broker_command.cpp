@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "net/server.hpp"
 #include "net/control_signals.hpp"
+#include "observability/monitor.hpp"
 
 namespace pregon::app {
 
@@ -38,6 +39,7 @@ int run_broker(int argc, char** argv) {
   cli.add_option("-l,--log-level", overrides.log_level, "trace, debug, info, warn, error, critical, off");
   cli.add_option("-d,--data-dir", overrides.data_dir, "persistence directory (overrides the file)");
   cli.add_flag("--no-persistence", overrides.no_persistence, "keep everything in memory only (overrides the file)");
+  cli.add_option("--http-port", overrides.http_port, "monitoring HTTP port (overrides the file)");
   cli.set_version_flag("-V,--version", std::string(kVersion));
   try {
     cli.parse(argc, argv);
@@ -59,6 +61,7 @@ int run_broker(int argc, char** argv) {
     spdlog::info("pregon {} starting", kVersion);
     net::ControlSignals signals;
     net::Server server(config);
+    observability::Monitor monitor(config, server.router(), server.state(), std::string(kVersion));
     for (const config::Listener& l : config::all_listeners(config)) {
       if (!config::allow_anonymous(l)) continue;
       spdlog::warn("anonymous access on {}:{}: clients that do not authenticate may connect{}", l.bind, l.port,

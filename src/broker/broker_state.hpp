@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "broker/access.hpp"
+#include "broker/counters.hpp"
 #include "broker/message_inbox.hpp"
 #include "config/config.hpp"
 #include "session/message.hpp"
@@ -52,6 +53,8 @@ class BrokerState {
   std::atomic<int64_t>& queued_bytes() { return queued_bytes_; }
   // Sockets open on every thread, for limits.max_connections.
   std::atomic<int64_t>& open_connections() { return open_connections_; }
+  // Clients past CONNECT on every thread, now and at most since start-up, for metrics.
+  ConnectedClients& connected_clients() { return connected_clients_; }
 
  private:
   config::Config config_;
@@ -67,6 +70,7 @@ class BrokerState {
   std::atomic<int64_t> persistent_subscriptions_{0};
   std::atomic<int64_t> queued_bytes_{0};
   std::atomic<int64_t> open_connections_{0};
+  ConnectedClients connected_clients_;
 };
 
 }  // namespace pregon::broker

@@ -214,6 +214,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
       old.session = nullptr;
       spdlog::info("client disconnected: id={} addr={} reason=session taken over", client_id, old.link.peer());
       attached.erase(at);
+      state.connected_clients().remove();
       close_client(old, ReasonCode::SessionTakenOver, "session taken over");
     }
     // A new connection before the will delay elapsed cancels the delayed will [MQTT-3.1.3-9].
@@ -243,6 +244,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   s->username = username ? std::make_unique<const std::string>(*username) : nullptr;
   c.session = s;
   attached[s->id()] = &c;
+  state.connected_clients().add();
   c.state = Client::State::Connected;
 
   protocol::ConnAck ack{session_present, ReasonCode::Success, {}};

@@ -256,12 +256,15 @@ bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, b
   }
   if (v5 && (alias != 0 || !d.subscription_ids.empty() || m.has_expiry())) {
     m.encode(memory.scratch, c.version, d.qos, d.retain, dup, packet_id, d.subscription_ids, alias, send_topic, now);
+    count_publish_sent(d.qos, m.payload().size(), memory.scratch.size());
     c.link.send(memory.scratch);
     return true;
   }
   const uint8_t first = static_cast<uint8_t>(0x30 | (dup ? 0x08 : 0) | (static_cast<uint8_t>(d.qos) << 1) |
                                              (d.retain ? 0x01 : 0));
-  c.link.send_publish(m.shared_encoding(memory, c.version, d.qos, d.retain), first, packet_id);
+  auto encoding = m.shared_encoding(memory, c.version, d.qos, d.retain);
+  count_publish_sent(d.qos, m.payload().size(), encoding->bytes.size());
+  c.link.send_publish(std::move(encoding), first, packet_id);
   return true;
 }
 

@@ -18,7 +18,7 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   if (c.session == nullptr) return;
   Session& s = *c.session;
   c.session = nullptr;
-  attached.erase(s.id());
+  if (attached.erase(s.id()) > 0) state.connected_clients().remove();
   if (c.publish_will_on_close && s.will) {
     if (s.will->delay_interval == 0 || s.expiry_interval == 0) {
       publish_will(s.will->message, now);  // [MQTT-3.1.2-8]
@@ -78,7 +78,7 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
   persister.erase_session(s);
   state.queued_bytes().fetch_sub(static_cast<int64_t>(s.queued_bytes()), std::memory_order_relaxed);
   expiring.erase(id);
-  attached.erase(id);
+  if (attached.erase(id) > 0) state.connected_clients().remove();
   sessions->erase(s);  // destroys s
 }
 

@@ -22,6 +22,8 @@ size_t topic_levels(std::string_view topic) { return static_cast<size_t>(std::co
 void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   Session& s = *c.session;
   std::string_view topic = p.topic;
+  ++counters.publish_received[static_cast<uint8_t>(p.qos)];
+  counters.publish_bytes_received += p.payload.size();
 
   if (auto alias = p.properties.topic_alias) {
     // [MQTT-3.3.2-9/10] an alias must be 1..our Topic Alias Maximum.
@@ -183,6 +185,13 @@ bool ShardImpl::keep_retained(const MessagePtr& m, const std::shared_ptr<Durable
   RetainedImpl& r = state.retained();
   std::lock_guard lock(r.mutex);
   const MessagePtr* old = r.store.find(m->topic());
+  if (is_sys_topic(m->topic())) {
+    // The broker's own values (clients cannot publish there), rewritten every few seconds: kept in
+    // memory only, and outside the retained budgets, which are the clients'.
+    if (old == nullptr) ++r.sys_topics;
+    r.store.set(m->topic(), m);
+    return true;
+  }
   const uint64_t old_bytes = old != nullptr ? (*old)->footprint() : 0;
   storage::Batch change;
   if (m->payload().empty()) {
@@ -190,7 +199,7 @@ bool ShardImpl::keep_retained(const MessagePtr& m, const std::shared_ptr<Durable
     change.erase_retained(m->topic());
   } else {
     const auto& limits = config.limits;
-    if ((old == nullptr && r.store.size() >= limits.max_retained_messages) ||
+    if ((old == nullptr && r.store.size() - r.sys_topics >= limits.max_retained_messages) ||
         r.bytes - old_bytes + m->footprint() > limits.max_retained_bytes) {
       ++drops.retained_budget;
       return false;

@@ -13,6 +13,7 @@ struct RetainedImpl {
   std::mutex mutex;  // guards store
   routing::RetainedStore<session::MessagePtr> store;
   uint64_t bytes = 0;  // Message::footprint of every stored message, for limits.max_retained_bytes
+  uint64_t sys_topics = 0;  // $SYS topics in the store: the broker's own, outside the budgets
 };
 
 }  // namespace pregon::broker

@@ -63,6 +63,7 @@ unsigned Shard::index() const { return impl_->index; }
 
 Client* Shard::open(ClientLink& link, TimePoint now) {
   auto* c = new Client(link, impl_->next_client_serial++, now);
+  ++impl_->counters.connections_accepted;
   impl_->state.open_connections().fetch_add(1, std::memory_order_relaxed);
   link.listener().open_connections.fetch_add(1, std::memory_order_relaxed);
   impl_->clients.insert(c);
@@ -110,6 +111,8 @@ InputResult ShardImpl::on_input(Client& c, std::span<const uint8_t> data, TimePo
     if (!frame->has_value()) return result;  // wait for more bytes
     const protocol::Frame& f = **frame;
     c.last_received = now;
+    ++counters.packets_received;
+    counters.bytes_received += f.size;
     const bool keep_going = dispatch(c, f, now, result);
     if (result.transfer_to >= 0) return result;  // `consumed` still points at the CONNECT
     if (!keep_going) break;
@@ -231,12 +234,12 @@ void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p) {
   c.link.close();
 }
 
-void ShardImpl::close_client(Client& c, ReasonCode reason, std::string_view why) {
+void ShardImpl::close_client(Client& c, ReasonCode reason, std::string_view why, bool say_why) {
   if (c.state == Client::State::Closing) return;
   // [MQTT-4.13.1-1] 5.0: say why before closing, once connected.
   if (c.is_v5() && c.state == Client::State::Connected &&
       (protocol::is_error(reason) || reason == ReasonCode::ServerShuttingDown)) {
-    send_disconnect(c, reason);
+    send_disconnect(c, reason, say_why ? why : std::string_view{});
   }
   c.close_reason = std::string(why);
   c.state = Client::State::Closing;

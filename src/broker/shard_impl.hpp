@@ -22,6 +22,7 @@
 
 #include "broker/broker_state.hpp"
 #include "broker/client.hpp"
+#include "broker/counters.hpp"
 #include "broker/durable_ack.hpp"
 #include "broker/message_inbox.hpp"
 #include "broker/persister.hpp"
@@ -119,7 +120,8 @@ struct ShardImpl {
   void on_disconnect(Client& c, const protocol::Disconnect& p);
   // Charges one PUBLISH of `bytes` to the client's rate limits; false when over either.
   bool within_publish_rate(Client& c, size_t bytes, TimePoint now);
-  void close_client(Client& c, protocol::ReasonCode reason, std::string_view why);
+  // `say_why`: a 5.0 client gets `why` as the DISCONNECT's Reason String.
+  void close_client(Client& c, protocol::ReasonCode reason, std::string_view why, bool say_why = false);
   void on_closed(Client& c, TimePoint now);
   void tick(TimePoint now);
 
@@ -143,7 +145,8 @@ struct ShardImpl {
   void on_pubrel(Client& c, const protocol::PubRel& p);
   // Stores a RETAIN message as its topic's retained message, or clears it when the payload is empty.
   // With persistence, the change is written too, and reported to `ack` once durable. False when the
-  // retained budget (count or bytes) has no room for it: nothing changed.
+  // retained budget (count or bytes) has no room for it: nothing changed. $SYS topics (the broker's
+  // own) are kept in memory only and outside the budgets.
   bool keep_retained(const MessagePtr& m, const std::shared_ptr<DurableAck>& ack = nullptr);
   // Sends a PUBACK/PUBREC/PUBREL in order with those owed before it; `wait` holds it until
   // send_durable_ack.
@@ -170,6 +173,12 @@ struct ShardImpl {
   void deliver(Session& s, Delivery d, TimePoint now);
   void pump(Session& s, TimePoint now);  // moves queued messages into the in-flight window
   bool send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now);
+  void count_publish_sent(protocol::QoS qos, size_t payload_bytes, size_t packet_bytes) {
+    ++counters.publish_sent[static_cast<uint8_t>(qos)];
+    counters.publish_bytes_sent += payload_bytes;
+    ++counters.packets_sent;
+    counters.bytes_sent += packet_bytes;
+  }
   size_t window(const Client& c) const;
   // Whether the client's in-flight window and output buffer can take another QoS 1/2 message.
   bool has_room(const Client& c, const Session& s) const;
@@ -183,18 +192,10 @@ struct ShardImpl {
   bool make_room(Session& s, size_t bytes);
   void flush_outbox();
   void drain_inbox(TimePoint now);
-  // Drop counters, reported in the log (tick) and, later, as metrics.
-  struct Drops {
-    uint64_t qos0_slow = 0;        // QoS 0 to a connection over output_buffer_bytes, or offline
-    uint64_t queue_budget = 0;     // QoS 1/2 over a queue budget (count, session or total bytes)
-    uint64_t too_large = 0;        // over the receiver's Maximum Packet Size
-    uint64_t retained_budget = 0;  // retained messages over max_retained_messages/bytes
-    uint64_t refused_quota = 0;    // PUBLISHes answered with 0x97
-    uint64_t expired = 0;          // queued messages whose Message Expiry Interval ran out
-    bool operator==(const Drops&) const = default;
-  };
+  // Drop counters, reported in the log (tick) and as metrics.
   Drops drops;
   Drops reported;  // as of the last log line
+  ShardCounters counters;
   TimePoint last_drop_report{};
   void report_drops(TimePoint now);  // one log line, at most every 10 s, when something was dropped
 
@@ -225,7 +226,8 @@ struct ShardImpl {
   // replies.cpp
   template <class P>
   void send(Client& c, const P& packet);
-  void send_disconnect(Client& c, protocol::ReasonCode reason);
+  // `reason_string` non-empty: sent as the Reason String when the client's Maximum Packet Size allows.
+  void send_disconnect(Client& c, protocol::ReasonCode reason, std::string_view reason_string = {});
 };
 
 template <class P>
@@ -233,6 +235,8 @@ void ShardImpl::send(Client& c, const P& packet) {
   auto& bytes = memory.scratch;
   bytes.clear();
   protocol::encode(packet, c.version, bytes);
+  ++counters.packets_sent;
+  counters.bytes_sent += bytes.size();
   c.link.send(bytes);
 }
 

@@ -1,7 +1,8 @@
 // ShardRouter: how a shard reaches the other threads' shards. Implemented by the net layer, which
 // runs each posted task on the target thread's event loop, in posting order.
 //
-// Thread-safety: post() may be called from any event-loop thread.
+// Thread-safety: post() may be called from any thread (event loops, and the monitoring threads that
+// ask the shards for readings); notify_inbox() from any event-loop thread.
 #pragma once
 
 #include <functional>

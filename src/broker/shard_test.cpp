@@ -6,6 +6,7 @@
 
 #include "broker/broker_state.hpp"
 #include "broker/shard.hpp"
+#include "broker/shard_admin.hpp"
 #include "protocol/codec.hpp"
 
 namespace pregon::broker {
@@ -465,6 +466,89 @@ TEST_F(ShardTest, MQTT_3_1_2_23_SessionExpiresAfterInterval) {
   shard.tick(now + std::chrono::seconds(6));
   c = connect("c", ProtocolVersion::V5, false, props);
   EXPECT_FALSE(connack.session_present);
+}
+
+TEST_F(ShardTest, StatsCountPacketsPublishesBytesAndSessions) {
+  auto sub = connect("sub", ProtocolVersion::V311, false);
+  send(*sub, subscribe(1, "a/#", QoS::AtLeastOnce), ProtocolVersion::V311);
+  received(*sub, ProtocolVersion::V311);
+  auto pub = connect("pub", ProtocolVersion::V5);
+  send(*pub, publish("a/b", "12345", QoS::AtMostOnce), ProtocolVersion::V5);
+  send(*pub, publish("a/c", "123", QoS::AtLeastOnce, 9), ProtocolVersion::V5);
+  received(*sub, ProtocolVersion::V311);
+  received(*pub, ProtocolVersion::V5);
+
+  const ShardStats s = shard_stats(shard);
+  EXPECT_EQ(s.counters.connections_accepted, 2u);
+  EXPECT_EQ(s.counters.packets_received, 5u);  // 2 CONNECT, SUBSCRIBE, 2 PUBLISH
+  EXPECT_EQ(s.counters.packets_sent, 6u);      // 2 CONNACK, SUBACK, PUBACK, 2 PUBLISH
+  EXPECT_EQ(s.counters.publish_received, (std::array<uint64_t, 3>{1, 1, 0}));
+  EXPECT_EQ(s.counters.publish_sent, (std::array<uint64_t, 3>{1, 1, 0}));
+  EXPECT_EQ(s.counters.publish_bytes_received, 8u);
+  EXPECT_EQ(s.counters.publish_bytes_sent, 8u);
+  EXPECT_GT(s.counters.bytes_received, 8u);
+  EXPECT_GT(s.counters.bytes_sent, 8u);
+  EXPECT_EQ(s.clients_connected, 2u);
+  EXPECT_EQ(state.connected_clients().connected(), 2);
+  EXPECT_EQ(s.sessions, 2u);
+  EXPECT_EQ(s.persistent_sessions, 1u);  // 3.1.1 clean session off
+  EXPECT_EQ(s.subscriptions, 1u);
+  EXPECT_EQ(s.inflight_messages, 1u);  // the QoS 1 message, not yet acknowledged
+
+  close(sub);
+  const ShardStats after = shard_stats(shard);
+  EXPECT_EQ(after.clients_connected, 1u);
+  EXPECT_EQ(after.offline_sessions, 1u);
+  EXPECT_EQ(state.connected_clients().connected(), 1);
+  EXPECT_EQ(state.connected_clients().maximum(), 2);
+}
+
+TEST_F(ShardTest, AdministrativeDisconnectTellsA5ClientWhy) {
+  auto c = connect("dev", ProtocolVersion::V5);
+  const auto now_wall = std::chrono::system_clock::now();
+  auto listed = connected_clients(shard, "", now, now_wall);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].client_id, "dev");
+  EXPECT_EQ(listed[0].protocol_level, 5);
+  EXPECT_EQ(listed[0].peer, "test:1");
+  EXPECT_TRUE(connected_clients(shard, "other", now, now_wall).empty());
+
+  EXPECT_FALSE(disconnect_client(shard, "other"));
+  EXPECT_TRUE(disconnect_client(shard, "dev"));
+  EXPECT_TRUE(c->link.closed);
+  auto packets = received(*c, ProtocolVersion::V5);
+  ASSERT_EQ(packets.size(), 1u);
+  const auto& d = std::get<protocol::Disconnect>(packets[0]);
+  EXPECT_EQ(d.reason, ReasonCode::AdministrativeAction);
+  EXPECT_EQ(d.properties.reason_string, "disconnected by an administrator");
+  EXPECT_TRUE(connected_clients(shard, "", now, now_wall).empty());  // closing: no longer listed
+  EXPECT_FALSE(disconnect_client(shard, "dev"));
+}
+
+TEST_F(ShardTest, BrokerPublishesSysTopicsThatOnlyExplicitFiltersSee) {
+  auto all = connect("all", ProtocolVersion::V311);
+  send(*all, subscribe(1, "#", QoS::AtMostOnce), ProtocolVersion::V311);
+  auto sys = connect("sys", ProtocolVersion::V311);
+  send(*sys, subscribe(1, "$SYS/#", QoS::AtMostOnce), ProtocolVersion::V311);
+  received(*all, ProtocolVersion::V311);
+  received(*sys, ProtocolVersion::V311);
+
+  const std::string_view payload = "7";
+  ASSERT_TRUE(publish_from_broker(shard, "$SYS/broker/clients/connected",
+                                  {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()},
+                                  QoS::AtMostOnce, true, now));
+  EXPECT_TRUE(received(*all, ProtocolVersion::V311).empty());  // [MQTT-4.7.2-1]
+  auto got = received(*sys, ProtocolVersion::V311);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(std::get<protocol::Publish>(got[0]).topic, "$SYS/broker/clients/connected");
+  EXPECT_EQ(retained_count(state), 1u);
+
+  // A client's publish there is acknowledged and dropped: the retained value stays the broker's.
+  send(*all, publish("$SYS/broker/clients/connected", "999", QoS::AtLeastOnce, 3, true), ProtocolVersion::V311);
+  EXPECT_TRUE(received(*sys, ProtocolVersion::V311).empty());
+  const auto kept = retained_messages(state, "", 10);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].payload_bytes, 1u);
 }
 
 }  // namespace

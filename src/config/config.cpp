@@ -92,6 +92,10 @@ Config apply_overrides(Config base, const Overrides& overrides) {
     base.persistence.dir = *overrides.data_dir;
   }
   if (overrides.no_persistence) base.persistence.enabled = false;
+  if (overrides.http_port) {
+    if (auto wrong = check_range(*overrides.http_port, kPortRange)) throw_flag("http-port", *wrong);
+    base.http.port = static_cast<uint16_t>(*overrides.http_port);
+  }
   return base;
 }
 

@@ -91,6 +91,17 @@ struct Persistence {
   std::string on_corruption = "quarantine";
 };
 
+// The HTTP server for monitoring: /metrics (Prometheus) and the JSON API under /api/v1/.
+// Without credentials it answers only requests from loopback addresses.
+struct Http {
+  bool enabled = true;
+  std::string bind = "127.0.0.1";  // IPv4 or IPv6 literal, or a host name
+  uint16_t port = 18083;
+  std::string username;  // HTTP Basic; set together with password
+  std::string password;
+  std::string token;     // "Authorization: Bearer <token>"
+};
+
 struct Config {
   unsigned threads = 0;              // event-loop threads; 0 means one per core; at most 1024
   std::string log_level = "info";    // trace, debug, info, warn, error, critical, off
@@ -99,6 +110,8 @@ struct Config {
   Limits limits;
   Persistence persistence;
   Auth auth;
+  Http http;
+  uint32_t sys_interval = 10;        // seconds between $SYS updates; 0: no $SYS topics
   std::optional<std::string> source; // the file it was read from, for messages
 };
 
@@ -128,7 +141,7 @@ bool allow_anonymous(const Listener& l);
 std::vector<Listener> all_listeners(const Config& c);
 
 // Command-line flags that override the file (--port, --bind, --threads, --log-level, --data-dir,
-// --no-persistence). Integers are taken wide so that the range check, and its message, is the same
+// --no-persistence, --http-port). Integers are taken wide so that the range check, and its message, is the same
 // as for the file.
 struct Overrides {
   std::optional<int64_t> port;
@@ -137,6 +150,7 @@ struct Overrides {
   std::optional<std::string> log_level;
   std::optional<std::string> data_dir;
   bool no_persistence = false;
+  std::optional<int64_t> http_port;
 };
 
 // Returns `base` with the given overrides applied, validated with the file's rules. Throws

@@ -265,6 +265,14 @@ std::vector<KeySpec> schema() {
       string_key("on_corruption", [](Config& c) -> std::string& { return c.persistence.on_corruption; },
                  check_on_corruption),
   };
+  std::vector<KeySpec> http = {
+      bool_key("enabled", [](Config& c) -> bool& { return c.http.enabled; }),
+      string_key("bind", [](Config& c) -> std::string& { return c.http.bind; }, check_bind_address),
+      integer_key("port", kPortRange, [](Config& c) -> uint16_t& { return c.http.port; }),
+      string_key("username", [](Config& c) -> std::string& { return c.http.username; }, check_http_username),
+      string_key("password", [](Config& c) -> std::string& { return c.http.password; }, check_http_credential),
+      string_key("token", [](Config& c) -> std::string& { return c.http.token; }, check_http_credential),
+  };
   return {
       integer_key("threads", kThreadsRange, [](Config& c) -> unsigned& { return c.threads; }),
       string_key("log_level", [](Config& c) -> std::string& { return c.log_level; },
@@ -274,6 +282,8 @@ std::vector<KeySpec> schema() {
       table_key("limits", std::move(limits)),
       table_key("persistence", std::move(persistence)),
       table_key("auth", std::move(auth)),
+      table_key("http", std::move(http)),
+      integer_key("sys_interval", kSysIntervalRange, [](Config& c) -> uint32_t& { return c.sys_interval; }),
   };
 }
 
@@ -292,6 +302,12 @@ Config parse_config(std::string_view toml_text, const std::string& source) {
   config.source = source;
   Diagnostics diagnostics(source);
   read_table(document, "", schema(), config, diagnostics);
+  if (config.http.username.empty() != config.http.password.empty()) {
+    // HTTP Basic needs both; one alone would leave the API open or unusable without saying so.
+    const toml::node* http = document.get("http");
+    const auto& where = http->source().begin;
+    diagnostics.add(where.line, where.column, "http", "username and password must be set together");
+  }
   diagnostics.throw_if_any();
   return config;
 }

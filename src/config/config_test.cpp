@@ -427,6 +427,10 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
   EXPECT_EQ(c.persistence.batch_window_us, d.persistence.batch_window_us);
   EXPECT_EQ(c.persistence.batch_max_writes, d.persistence.batch_max_writes);
   EXPECT_EQ(c.persistence.on_corruption, d.persistence.on_corruption);
+  EXPECT_EQ(c.sys_interval, d.sys_interval);
+  EXPECT_EQ(c.http.enabled, d.http.enabled);
+  EXPECT_EQ(c.http.bind, d.http.bind);
+  EXPECT_EQ(c.http.port, d.http.port);
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const char* key : {"threads", "log_level", "bind", "port", "connect_timeout_ms",
@@ -437,7 +441,7 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
                           "max_retained_messages", "max_retained_bytes", "max_connections", "max_client_id_length",
                           "max_topic_length", "max_topic_levels", "max_subscriptions_per_client", "max_publish_rate",
                           "max_publish_bytes_rate", "max_accept_rate", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",
-                          "on_corruption"}) {
+                          "on_corruption", "sys_interval"}) {
     // Built with += rather than "\n" + std::string(...): GCC 12 -O3 warns falsely (-Wrestrict).
     std::string line = "\n";
     line += key;
@@ -577,6 +581,60 @@ TEST(ApplyOverrides, ValidatesLikeTheFile) {
   EXPECT_THAT(error({.bind = "[::1]"}), StartsWith("--bind: "));
   EXPECT_THAT(error({.log_level = "loud"}), StartsWith("--log-level: \"loud\" is not a log level"));
   EXPECT_EQ(error({.data_dir = ""}), "--data-dir: the directory must not be empty");
+}
+
+TEST(ConfigDefaults, HttpOnLoopbackWithoutCredentialsAndSysEveryTenSeconds) {
+  const Config c;
+  EXPECT_TRUE(c.http.enabled);
+  EXPECT_EQ(c.http.bind, "127.0.0.1");
+  EXPECT_EQ(c.http.port, 18083);
+  EXPECT_EQ(c.http.username, "");
+  EXPECT_EQ(c.http.password, "");
+  EXPECT_EQ(c.http.token, "");
+  EXPECT_EQ(c.sys_interval, 10u);
+}
+
+TEST(ParseConfig, ReadsTheHttpKeysAndSysInterval) {
+  const Config c = parse_config(R"(
+sys_interval = 0
+[http]
+enabled = false
+bind = "::1"
+port = 8080
+username = "admin"
+password = "secret"
+token = "t0ken"
+)", "test.toml");
+  EXPECT_EQ(c.sys_interval, 0u);
+  EXPECT_FALSE(c.http.enabled);
+  EXPECT_EQ(c.http.bind, "::1");
+  EXPECT_EQ(c.http.port, 8080);
+  EXPECT_EQ(c.http.username, "admin");
+  EXPECT_EQ(c.http.password, "secret");
+  EXPECT_EQ(c.http.token, "t0ken");
+}
+
+TEST(ParseConfigErrors, HttpAndSysIntervalValuesAreChecked) {
+  EXPECT_THAT(error_of("sys_interval = 86401\n"), HasSubstr("test.toml:1:16: sys_interval: 86401 is out of range [0, 86400]"));
+  EXPECT_THAT(error_of("[http]\nport = 0\n"), HasSubstr("http.port: 0 is out of range [1, 65535]"));
+  EXPECT_THAT(error_of("[http]\nbind = \"\"\n"), HasSubstr("http.bind: "));
+  EXPECT_THAT(error_of("[http]\ntoken = \"\"\n"), HasSubstr("http.token: must not be empty"));
+  EXPECT_THAT(error_of("[http]\nusername = \"a:b\"\npassword = \"p\"\n"), HasSubstr("http.username: must not contain ':'"));
+  EXPECT_THAT(error_of("[http]\npassword = \"p\\u0001\"\nusername = \"u\"\n"),
+              HasSubstr("http.password: must not contain control characters"));
+  EXPECT_THAT(error_of("[http]\nusername = \"admin\"\n"),
+              HasSubstr("test.toml:1:1: http: username and password must be set together"));
+  EXPECT_THAT(error_of("[http]\nenabled = 1\n"), HasSubstr("http.enabled: expected a boolean"));
+}
+
+TEST(ApplyOverrides, HttpPortIsCheckedAndApplied) {
+  EXPECT_EQ(apply_overrides(Config{}, {.http_port = 9000}).http.port, 9000);
+  try {
+    apply_overrides(Config{}, {.http_port = 70000});
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "--http-port: 70000 is out of range [1, 65535]");
+  }
 }
 
 }  // namespace

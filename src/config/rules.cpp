@@ -123,4 +123,17 @@ std::optional<std::string> check_bind_address(std::string_view bind) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_http_credential(std::string_view value) {
+  if (value.empty()) return "must not be empty (leave the key out instead)";
+  for (const char ch : value) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return "must not contain control characters";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_http_username(std::string_view value) {
+  if (value.find(':') != std::string_view::npos) return "must not contain ':' (HTTP Basic splits there)";
+  return check_http_credential(value);
+}
+
 }  // namespace pregon::config

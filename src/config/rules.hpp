@@ -49,6 +49,8 @@ inline constexpr Range kMaxTopicLevelsRange{1, 65535};
 inline constexpr Range kMaxSubscriptionsPerClientRange{1, 100'000'000};
 inline constexpr Range kJwtLeewayRange{0, 3600};
 inline constexpr Range kRateRange{0, 4'294'967'295};
+// $SYS updates: 0 switches them off; more than a day apart they would tell nothing.
+inline constexpr Range kSysIntervalRange{0, 86'400};
 
 // "0 is out of range [1, 65535]".
 std::optional<std::string> check_range(int64_t value, Range range);
@@ -74,5 +76,11 @@ std::optional<std::string> check_directory(std::string_view dir);
 // hyphens, at most 253 bytes). Rejects an empty string, "[::1]" (brackets belong to URLs) and a
 // dotted all-digit name that is not a valid IPv4 address ("1.2.3.400").
 std::optional<std::string> check_bind_address(std::string_view bind);
+
+// http.username, http.password, http.token: no empty value (unset means "not used"), no control
+// characters (they could not be sent in an Authorization header), and no colon in a username
+// (HTTP Basic splits at the first one).
+std::optional<std::string> check_http_credential(std::string_view value);
+std::optional<std::string> check_http_username(std::string_view value);
 
 }  // namespace pregon::config

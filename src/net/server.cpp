@@ -211,6 +211,8 @@ Server::~Server() {
   workers_.clear();
 }
 
+broker::ShardRouter& Server::router() { return *router_; }
+
 void Server::request_stop() noexcept {
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);

@@ -24,6 +24,7 @@
 
 namespace pregon::broker {
 class BrokerState;
+class ShardRouter;
 }
 
 namespace pregon::net {
@@ -43,6 +44,10 @@ class Server {
   uint16_t port() const { return endpoint().port(); }
   const Endpoint& endpoint() const;
   unsigned thread_count() const { return static_cast<unsigned>(workers_.size()); }
+
+  // For monitoring from other threads: tasks posted before run() wait until the loops start.
+  broker::ShardRouter& router();
+  broker::BrokerState& state() { return *state_; }
 
   // Starts the loop threads and blocks until request_stop() or one of `signals`, then shuts down
   // and joins the threads. Call once.

@@ -37,7 +37,8 @@ def test_version_flag():
 
 def start(args, data_dir):
     port = free_port()
-    proc = subprocess.Popen([BIN, "--port", str(port), "--threads", "2", "--data-dir", str(data_dir), *args],
+    proc = subprocess.Popen([BIN, "--port", str(port), "--http-port", str(free_port()), "--threads", "2",
+                             "--data-dir", str(data_dir), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in proc.stdout:  # the banner is the event that says the broker is up

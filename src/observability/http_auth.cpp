@@ -1,0 +1,69 @@
+#include "observability/http_auth.hpp"
+
+#include <openssl/crypto.h>
+
+#include <cctype>
+#include <optional>
+#include <string>
+
+#include "auth/base64.hpp"
+
+namespace pregon::observability {
+
+namespace {
+
+// Compares without an early exit, so that timing does not tell how much of a secret matched.
+bool same_secret(std::string_view given, std::string_view expected) {
+  return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+// "Scheme value" with a case-insensitive scheme [RFC 9110 11.1]; the value, or nothing.
+std::optional<std::string_view> credentials_of(std::string_view header, std::string_view scheme) {
+  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return std::nullopt;
+  for (size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != std::tolower(static_cast<unsigned char>(scheme[i]))) {
+      return std::nullopt;
+    }
+  }
+  std::string_view value = header.substr(scheme.size() + 1);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return value;
+}
+
+bool basic_matches(const config::Http& http, std::string_view header) {
+  if (http.username.empty()) return false;
+  const auto encoded = credentials_of(header, "Basic");
+  if (!encoded) return false;
+  const auto decoded = auth::base64_decode(*encoded);
+  if (!decoded) return false;
+  const size_t colon = decoded->find(':');
+  if (colon == std::string::npos) return false;
+  const bool user_ok = same_secret(std::string_view(*decoded).substr(0, colon), http.username);
+  const bool password_ok = same_secret(std::string_view(*decoded).substr(colon + 1), http.password);
+  return user_ok && password_ok;
+}
+
+bool bearer_matches(const config::Http& http, std::string_view header) {
+  if (http.token.empty()) return false;
+  const auto token = credentials_of(header, "Bearer");
+  return token && same_secret(*token, http.token);
+}
+
+}  // namespace
+
+HttpAccess check_http_access(const config::Http& http, std::string_view authorization, bool peer_is_loopback) {
+  if (http.username.empty() && http.token.empty()) {
+    return peer_is_loopback ? HttpAccess::Granted : HttpAccess::Forbidden;
+  }
+  if (basic_matches(http, authorization) || bearer_matches(http, authorization)) return HttpAccess::Granted;
+  return HttpAccess::Unauthorized;
+}
+
+std::string_view www_authenticate(const config::Http& http) {
+  if (!http.username.empty() && !http.token.empty()) return "Basic realm=\"pregon\", Bearer realm=\"pregon\"";
+  if (!http.username.empty()) return "Basic realm=\"pregon\"";
+  return "Bearer realm=\"pregon\"";
+}
+
+}  // namespace pregon::observability

@@ -1,0 +1,27 @@
+// Who may use the HTTP server. With credentials configured (http.username/password for HTTP Basic,
+// http.token for "Bearer"), every request must carry one of them; without, only requests from a
+// loopback address are answered, so that a default install does not expose client lists and
+// disconnects to the network.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string_view>
+
+#include "config/config.hpp"
+
+namespace pregon::observability {
+
+enum class HttpAccess {
+  Granted,
+  Unauthorized,  // 401: credentials are configured and this request's are missing or wrong
+  Forbidden,     // 403: no credentials are configured and the peer is not on loopback
+};
+
+// `authorization`: the request's Authorization header, empty when absent.
+HttpAccess check_http_access(const config::Http& http, std::string_view authorization, bool peer_is_loopback);
+
+// The WWW-Authenticate value of a 401: the schemes that would be accepted.
+std::string_view www_authenticate(const config::Http& http);
+
+}  // namespace pregon::observability

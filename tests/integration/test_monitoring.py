@@ -1,0 +1,241 @@
+"""Monitoring: $SYS topics, Prometheus /metrics and the HTTP API (README "Monitoring").
+
+Each broker gets its own free HTTP port from the fixtures (broker.http_port). Counters are checked
+by differences over known traffic; every wait is for an event (an acknowledgement, a message, a
+disconnect) with a timeout.
+"""
+import base64
+import json
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from support.paho_client import PahoClient, Timeout, barrier
+
+pytestmark = pytest.mark.pregon_only("pregon's HTTP API and $SYS values")
+
+ADMINISTRATIVE_ACTION = 0x98
+
+
+def http(broker, path, method="GET", body=None, headers=None):
+    """(status, headers, body bytes) of one request; HTTP errors are answers, not exceptions."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{broker.http_port}{path}", data=data, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def get_json(broker, path, **kwargs):
+    status, _, body = http(broker, path, **kwargs)
+    assert status == 200, (path, status, body)
+    return json.loads(body)
+
+
+def metrics(broker, **kwargs):
+    """{(sample name, frozenset of labels): value} from GET /metrics."""
+    status, headers, body = http(broker, "/metrics", **kwargs)
+    assert status == 200, body
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    out = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for s in family.samples:
+            out[(s.name, frozenset(s.labels.items()))] = s.value
+    return out
+
+
+def total(samples, name, **labels):
+    """The sum of the series of `name` whose labels include `labels`."""
+    want = set(labels.items())
+    return sum(v for (n, ls), v in samples.items() if n == name and want <= ls)
+
+
+def test_publishing_100_moves_sys_and_metrics_by_exactly_100(make_broker):
+    b = make_broker(sys_interval=1)
+    sub = PahoClient(b, "mon-sub")
+    sub.subscribe("mon/#", qos=1)
+    sys_watch = PahoClient(b, "mon-sys")
+    sys_watch.subscribe("$SYS/broker/publish/messages/received")
+    pub = PahoClient(b, "mon-pub")
+
+    before = metrics(b)
+    received_before = total(before, "pregon_publish_messages_received_total")
+    for i in range(100):
+        pub.publish(f"mon/{i}", b"x" * 10, qos=1)
+    sub.wait_messages(100)
+    after = metrics(b)
+
+    assert total(after, "pregon_publish_messages_received_total") - received_before == 100
+    assert total(after, "pregon_publish_messages_received_total", qos="1") - \
+        total(before, "pregon_publish_messages_received_total", qos="1") == 100
+    # $SYS messages go out at QoS 0; the QoS 1 series counts exactly the relayed ones.
+    assert total(after, "pregon_publish_messages_sent_total", qos="1") - \
+        total(before, "pregon_publish_messages_sent_total", qos="1") == 100
+    assert total(after, "pregon_publish_bytes_received_total") - \
+        total(before, "pregon_publish_bytes_received_total") == 1000
+    assert total(after, "pregon_clients_connected") == 3
+    assert total(after, "pregon_subscriptions") == 2
+
+    # $SYS catches up within a few intervals, never past the true count.
+    target = str(int(received_before) + 100).encode()
+    while True:
+        m = sys_watch.wait_message(timeout=10)
+        assert int(m.payload) <= int(target), m.payload
+        if m.payload == target:
+            break
+
+    stats = get_json(b, "/api/v1/stats")
+    assert stats["publish_messages_received"] == int(received_before) + 100
+    assert stats["publish_messages_received_by_qos"]["1"] >= 100
+    for c in (sub, sys_watch, pub):
+        c.disconnect()
+
+
+def test_sys_topics_are_retained_and_kept_from_wildcards_and_clients(make_broker):
+    b = make_broker(sys_interval=1)
+    everything = PahoClient(b, "mon-all")
+    everything.subscribe([("#", 0), ("+/broker/#", 0)])
+    pub = PahoClient(b, "mon-pub")
+    # A client cannot write the broker's namespace: acknowledged, and dropped.
+    pub.publish("$SYS/broker/version", b"forged", qos=1, retain=True)
+
+    sys_sub = PahoClient(b, "mon-sys")
+    sys_sub.subscribe("$SYS/#")
+    seen = {}
+    while "$SYS/broker/uptime" not in seen or "$SYS/broker/version" not in seen:
+        m = sys_sub.wait_message(timeout=10)
+        seen[m.topic] = m.payload
+    assert seen["$SYS/broker/version"].startswith(b"pregon ")
+    assert seen["$SYS/broker/uptime"].endswith(b" seconds")
+
+    # A fresh $SYS update went out (non-retained delivery to the live subscription); the "#" and
+    # "+/..." subscriber still has none of it [MQTT-4.7.2-1].
+    while True:
+        m = sys_sub.wait_message(timeout=10)
+        if not m.retain:
+            break
+    before = barrier(pub, everything, "mon/sentinel")
+    assert [m.topic for m in before if m.topic.startswith("$")] == []
+
+    retained = get_json(b, "/api/v1/retained?limit=1000")["retained"]
+    topics = {r["topic"] for r in retained}
+    assert "$SYS/broker/clients/connected" in topics and "$SYS/broker/retained messages/count" in topics
+    for c in (everything, pub, sys_sub):
+        c.disconnect()
+
+
+def test_clients_are_listed_and_delete_disconnects_with_administrative_action(broker):
+    watched = PahoClient(broker, "mon-watched", protocol=5, keepalive=45)
+    watched.subscribe("a/b", qos=1)
+    old = PahoClient(broker, "mon-old", protocol=4)
+
+    clients = {c["client_id"]: c for c in get_json(broker, "/api/v1/clients")["clients"]}
+    assert set(clients) == {"mon-watched", "mon-old"}
+    w = clients["mon-watched"]
+    assert w["protocol_version"] == "5.0" and w["keep_alive"] == 45 and w["subscriptions"] == 1
+    assert w["peer"].startswith("127.0.0.1:") and w["connected_since_ms"] > 0
+    assert clients["mon-old"]["protocol_version"] == "3.1.1"
+    assert get_json(broker, "/api/v1/clients/mon-watched")["client_id"] == "mon-watched"
+    subs = get_json(broker, "/api/v1/subscriptions")["subscriptions"]
+    assert {"client_id": "mon-watched", "filter": "a/b", "qos": 1, "online": True} in subs
+
+    status, _, body = http(broker, "/api/v1/clients/mon-watched", method="DELETE")
+    assert status == 200, body
+    rc = watched.wait_disconnect()
+    assert rc.value == ADMINISTRATIVE_ACTION, rc
+    status, _, _ = http(broker, "/api/v1/clients/mon-watched")
+    assert status == 404
+
+    status, _, _ = http(broker, "/api/v1/clients/mon-old", method="DELETE")
+    assert status == 200
+    old.wait_disconnect()
+    status, _, body = http(broker, "/api/v1/clients/mon-old", method="DELETE")
+    assert status == 404 and "error" in json.loads(body)
+
+
+def test_publish_through_the_api_reaches_subscribers(broker):
+    sub = PahoClient(broker, "mon-sub")
+    sub.subscribe("api/#", qos=1)
+    status, _, body = http(broker, "/api/v1/publish", method="POST",
+                           body={"topic": "api/x", "payload": "hello", "qos": 1, "retain": True})
+    assert status == 200, body
+    m = sub.wait_message()
+    assert (m.topic, m.payload, m.qos) == ("api/x", b"hello", 1)
+    retained = get_json(broker, "/api/v1/retained")["retained"]
+    assert {"topic": "api/x", "payload_bytes": 5, "qos": 1} in retained
+    status, _, _ = http(broker, "/api/v1/publish", method="POST", body={"topic": "api/+"})
+    assert status == 400
+    sub.disconnect()
+
+
+ENDPOINTS = [("GET", "/metrics"), ("GET", "/api/v1/stats"), ("GET", "/api/v1/clients"),
+             ("GET", "/api/v1/clients/someone"), ("DELETE", "/api/v1/clients/someone"),
+             ("GET", "/api/v1/subscriptions"), ("GET", "/api/v1/retained"), ("POST", "/api/v1/publish")]
+
+
+def test_every_endpoint_needs_credentials_when_they_are_configured(make_broker):
+    b = make_broker(http={"username": "admin", "password": "pa:ss", "token": "tok-1"})
+    good_basic = {"Authorization": "Basic " + base64.b64encode(b"admin:pa:ss").decode()}
+    bad_basic = {"Authorization": "Basic " + base64.b64encode(b"admin:nope").decode()}
+    for method, path in ENDPOINTS:
+        body = {"topic": "t"} if method == "POST" else None
+        for headers in ({}, bad_basic, {"Authorization": "Bearer tok-2"}):
+            status, h, text = http(b, path, method=method, body=body, headers=headers)
+            assert status == 401, (method, path, headers, status)
+            assert "Basic" in h["WWW-Authenticate"] and "Bearer" in h["WWW-Authenticate"]
+            assert "error" in json.loads(text)
+    assert metrics(b, headers=good_basic)
+    assert metrics(b, headers={"Authorization": "Bearer tok-1"})
+    status, _, _ = http(b, "/api/v1/clients", headers=good_basic)
+    assert status == 200
+
+
+def test_wrong_method_is_405_and_unknown_path_is_404(broker):
+    status, headers, body = http(broker, "/metrics", method="POST", body={})
+    assert status == 405 and "GET" in headers["Allow"] and "error" in json.loads(body)
+    status, headers, _ = http(broker, "/api/v1/publish")
+    assert status == 405 and headers["Allow"] == "POST"
+    status, _, _ = http(broker, "/api/v1/clients/x", method="PUT", body={})
+    assert status == 405
+    status, _, body = http(broker, "/api/v2/everything")
+    assert status == 404 and "error" in json.loads(body)
+
+
+def test_sys_interval_zero_publishes_no_sys_topics(make_broker):
+    b = make_broker(sys_interval=0, http={"enabled": False})
+    sub = PahoClient(b, "mon-sys")
+    sub.subscribe("$SYS/#")
+    pub = PahoClient(b, "mon-pub")
+    sub.subscribe("mon/sentinel")
+    assert barrier(pub, sub, "mon/sentinel") == []
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"http://127.0.0.1:{b.http_port}/metrics", timeout=5)
+    sub.disconnect()
+    pub.disconnect()
+
+
+def test_sys_topics_do_not_take_the_clients_retained_budget(make_broker):
+    b = make_broker(sys_interval=1, limits={"max_retained_messages": 1})
+    sys_sub = PahoClient(b, "mon-sys")
+    sys_sub.subscribe("$SYS/broker/version")
+    sys_sub.wait_message(timeout=10)
+    pub = PahoClient(b, "mon-pub")
+    pub.publish("r/1", b"kept", qos=1, retain=True)
+    retained = {r["topic"] for r in get_json(b, "/api/v1/retained")["retained"]}
+    assert "r/1" in retained and "$SYS/broker/version" in retained
+    sys_sub.disconnect()
+    pub.disconnect()
+
+
+def test_a_busy_http_port_stops_start_up(make_broker):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(RuntimeError, match=r"cannot listen on 127\.0\.0\.1:\d+ \(HTTP\)"):
+            make_broker(http={"port": busy.getsockname()[1]})
