@@ -29,10 +29,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support.mode import AGAINST, against_mosquitto  # noqa: E402
 
 
+def _port_slice():
+    """This test worker's own slice of ports below the kernel's ephemeral range. A port the kernel
+    handed out with bind(0) and that was then released can be handed out again, to a parallel
+    worker or as a client's source port, before the broker binds it; ports outside the ephemeral
+    range, split between workers, cannot."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    first, last = 10000, max(low, 12000)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    workers = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")), index + 1)
+    size = (last - first) // workers
+    return first + index * size, size
+
+
+_PORTS = {"next": 0}
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, from this worker's slice, in turn."""
+    start, size = _port_slice()
+    for _ in range(size):
+        port = start + _PORTS["next"] % size
+        _PORTS["next"] += 1
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no free port in this worker's slice")
 
 
 def _toml_value(v):
