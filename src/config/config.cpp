@@ -61,6 +61,7 @@ unsigned effective_threads(const Config& c) {
 
 bool allow_anonymous(const Listener& l) {
   if (l.allow_anonymous) return *l.allow_anonymous;
+  if (!l.unix_socket.empty()) return true;  // local processes only, as the file's permissions allow
   return l.bind == "localhost" || l.bind == "::1" || l.bind.starts_with("127.");
 }
 

@@ -36,6 +36,11 @@ struct Listener {
   // Whether clients that did not authenticate may connect. Unset: only on a loopback address.
   std::optional<bool> allow_anonymous;
   uint32_t max_connections = 0;  // open sockets on this listener; 0: only limits.max_connections applies
+  // A Unix domain socket at this path instead of TCP on bind:port (which are then ignored).
+  std::string unix_socket;
+  // Every connection starts with a PROXY protocol v1 or v2 header (HAProxy, cloud load balancers)
+  // naming the real client; connections without one are closed.
+  bool proxy_protocol = false;
   Tls tls;
 };
 
@@ -134,7 +139,8 @@ Config parse_config(std::string_view toml_text, const std::string& source);
 // The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
 unsigned effective_threads(const Config& c);
 
-// allow_anonymous as set, or true exactly when the listener is bound to a loopback address.
+// allow_anonymous as set, or true exactly when the listener is a Unix socket or bound to a loopback
+// address.
 bool allow_anonymous(const Listener& l);
 
 // [listener] first, then every [[listeners]] entry.

@@ -222,7 +222,7 @@ TEST(ParseConfigErrors, UnknownKeyNamesItsLineAndSuggests) {
 
 TEST(ParseConfigErrors, UnknownKeyFarFromAnyListsTheKnownOnes) {
   EXPECT_EQ(error_of("[listener]\n  certificate = \"x\"\n"),
-            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous, max_connections, tls_cert_file, tls_key_file, tls_ca_file, tls_client_certificates, tls_min_version, tls_ciphers, tls_ciphersuites, tls_identity_as_username)");
+            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous, max_connections, unix_socket, proxy_protocol, tls_cert_file, tls_key_file, tls_ca_file, tls_client_certificates, tls_min_version, tls_ciphers, tls_ciphersuites, tls_identity_as_username)");
 }
 
 TEST(ParseConfigErrors, UnknownTableIsRejected) {
@@ -528,6 +528,33 @@ allow_anonymous = false
   EXPECT_EQ(c.listeners[1].allow_anonymous, false);
   EXPECT_EQ(c.listeners[1].tls.client_certificates, "none");
   EXPECT_EQ(all_listeners(c).size(), 3u);
+}
+
+TEST(ParseConfig, UnixSocketAndProxyProtocolListeners) {
+  const Config c = parse_config(R"(
+[[listeners]]
+unix_socket = "/run/pregon/mqtt.sock"
+
+[[listeners]]
+bind = "0.0.0.0"
+port = 1884
+proxy_protocol = true
+)",
+                                "test.toml");
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[0].unix_socket, "/run/pregon/mqtt.sock");
+  EXPECT_TRUE(allow_anonymous(c.listeners[0]));  // local processes only
+  EXPECT_FALSE(c.listeners[0].proxy_protocol);
+  EXPECT_TRUE(c.listeners[1].proxy_protocol);
+  EXPECT_FALSE(allow_anonymous(c.listeners[1]));
+  EXPECT_FALSE(c.listener.proxy_protocol);
+}
+
+TEST(ParseConfigErrors, UnixSocketPathMustFit) {
+  EXPECT_THAT(error_of("[listener]\nunix_socket = \"/" + std::string(120, 'a') + "\""),
+              HasSubstr("is longer than a Unix socket path may be (107 bytes)"));
+  EXPECT_THAT(error_of("[listener]\nunix_socket = \"\""), HasSubstr("must not be empty"));
+  EXPECT_THAT(error_of("[listener]\nproxy_protocol = \"yes\""), HasSubstr("a boolean"));
 }
 
 TEST(ParseConfigErrors, ListenerKeysAreCheckedInEveryListenersEntry) {

@@ -102,6 +102,13 @@ std::optional<std::string> check_directory(std::string_view dir) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_unix_socket_path(std::string_view path) {
+  if (path.empty()) return "must not be empty (leave it out for a TCP listener)";
+  if (path.find('\0') != std::string_view::npos) return quoted(path) + " contains a NUL character";
+  if (path.size() > 107) return quoted(path) + " is longer than a Unix socket path may be (107 bytes)";
+  return std::nullopt;
+}
+
 std::optional<std::string> check_bind_address(std::string_view bind) {
   if (bind.empty()) return "must not be empty (use \"0.0.0.0\" or \"::\" for every interface)";
   if (bind.find('\0') != std::string_view::npos) return quoted(bind) + " contains a NUL character";

@@ -77,6 +77,9 @@ std::optional<std::string> check_directory(std::string_view dir);
 // dotted all-digit name that is not a valid IPv4 address ("1.2.3.400").
 std::optional<std::string> check_bind_address(std::string_view bind);
 
+// listener unix_socket: a path that fits a sockaddr_un (at most 107 bytes), without NUL bytes.
+std::optional<std::string> check_unix_socket_path(std::string_view path);
+
 // http.username, http.password, http.token: no empty value (unset means "not used"), no control
 // characters (they could not be sent in an Authorization header), and no colon in a username
 // (HTTP Basic splits at the first one).

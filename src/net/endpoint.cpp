@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/un.h>
+
+#include <cstddef>
 
 #include <cstring>
 #include <memory>
@@ -49,8 +52,26 @@ std::string to_string(const sockaddr* addr, socklen_t len) {
     inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
     return join("[", text, "]:", ntohs(in6->sin6_port));
   }
-  if (addr->sa_family == AF_UNIX) return "unix";
+  if (addr->sa_family == AF_UNIX) {
+    // An accepted peer's address is unnamed; a listener's is its path.
+    const auto* un = reinterpret_cast<const sockaddr_un*>(addr);
+    const size_t path_len = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+    const std::string path(un->sun_path, strnlen(un->sun_path, path_len));
+    return path.empty() ? "unix" : "unix:" + path;
+  }
   return "unknown";
+}
+
+Endpoint unix_endpoint(const std::string& path) {
+  Endpoint e;
+  auto* un = reinterpret_cast<sockaddr_un*>(&e.addr);
+  un->sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof un->sun_path) {
+    throw std::runtime_error("cannot listen on unix:" + path + ": the path must be 1 to 107 bytes");
+  }
+  std::memcpy(un->sun_path, path.data(), path.size());
+  e.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  return e;
 }
 
 std::vector<Endpoint> resolve_bind_address(const std::string& host, uint16_t port) {

@@ -1,4 +1,4 @@
-// Endpoint: a socket address (IPv4 or IPv6) and its text form. Resolves the configured bind address
+// Endpoint: a socket address (IPv4, IPv6 or a Unix socket path) and its text form. Resolves the configured bind address
 // (a literal or a host name) at start-up and formats peers as "ip:port" ("[ip]:port" for IPv6).
 //
 // Thread-safety: plain values and functions without shared state.
@@ -21,11 +21,15 @@ struct Endpoint {
   void set_port(uint16_t port);
 };
 
-// "127.0.0.1:1883", "[::1]:1883"; an IPv4-mapped IPv6 address is shown as IPv4.
+// "127.0.0.1:1883", "[::1]:1883", "unix:/run/pregon.sock"; an IPv4-mapped IPv6 address is shown as
+// IPv4.
 std::string to_string(const sockaddr* addr, socklen_t len);
 inline std::string to_string(const Endpoint& e) {
   return to_string(reinterpret_cast<const sockaddr*>(&e.addr), e.len);
 }
+
+// A Unix domain socket's address. Start-up only: throws std::runtime_error when `path` does not fit.
+Endpoint unix_endpoint(const std::string& path);
 
 // The addresses `host` may be bound to for a TCP listener on `port`, in resolver order. `host` is an
 // IPv4 literal, an IPv6 literal (brackets allowed: "[::1]") or a host name. Start-up only: throws

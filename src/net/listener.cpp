@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -18,6 +20,14 @@ namespace {
 
 [[noreturn]] void fail_listen(const Endpoint& e, const char* what, int error) {
   throw std::runtime_error("cannot listen on " + to_string(e) + ": " + what + ": " + std::strerror(error));
+}
+
+// A Unix socket peer has no address; its process id tells one client from another in the logs.
+std::string unix_peer(int fd) {
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return "unix";
+  return "unix:pid=" + std::to_string(cred.pid);
 }
 
 }  // namespace
@@ -51,16 +61,43 @@ Endpoint choose_listen_endpoint(const std::string& host, uint16_t port) {
   throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + reasons);
 }
 
-Listener::Listener(const Endpoint& endpoint)
-    : fd_(::socket(endpoint.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)),
-      endpoint_(endpoint),
-      reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
-  if (!fd_) fail_listen(endpoint, "socket", errno);
-  if (int e = apply_listener_options(fd_.get())) fail_listen(endpoint, "setsockopt", e);
-  if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&endpoint.addr), endpoint.len) != 0) {
+Endpoint prepare_unix_socket(const std::string& path) {
+  const Endpoint e = unix_endpoint(path);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return e;
+    fail_listen(e, "stat", errno);
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    throw std::runtime_error("cannot listen on " + to_string(e) + ": the path exists and is not a socket");
+  }
+  UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!probe) fail_listen(e, "socket", errno);
+  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&e.addr), e.len) == 0) {
+    throw std::runtime_error("cannot listen on " + to_string(e) + ": another process accepts on it");
+  }
+  if (errno != ECONNREFUSED) fail_listen(e, "connect", errno);
+  spdlog::info("removing the stale socket file {}", path);
+  if (::unlink(path.c_str()) != 0) fail_listen(e, "unlink", errno);
+  return e;
+}
+
+UniqueFd open_listening_socket(const Endpoint& endpoint) {
+  UniqueFd fd(::socket(endpoint.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) fail_listen(endpoint, "socket", errno);
+  if (endpoint.family() != AF_UNIX) {
+    if (int e = apply_listener_options(fd.get())) fail_listen(endpoint, "setsockopt", e);
+  }
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&endpoint.addr), endpoint.len) != 0) {
     fail_listen(endpoint, "bind", errno);
   }
-  if (::listen(fd_.get(), SOMAXCONN) != 0) fail_listen(endpoint, "listen", errno);
+  if (::listen(fd.get(), SOMAXCONN) != 0) fail_listen(endpoint, "listen", errno);
+  return fd;
+}
+
+Listener::Listener(UniqueFd listening, const Endpoint& endpoint, bool shared)
+    : fd_(std::move(listening)), endpoint_(endpoint), shared_(shared), reserve_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {
+  if (endpoint.family() == AF_UNIX) return;  // getsockname would not add anything
   sockaddr_storage bound{};
   socklen_t len = sizeof bound;
   if (getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
@@ -73,7 +110,7 @@ Listener::~Listener() { stop(); }
 
 void Listener::start(EventLoop& loop, AcceptFn on_accept) {
   on_accept_ = std::move(on_accept);
-  if (auto r = loop.add(fd_.get(), EPOLLIN, this); !r) {
+  if (auto r = loop.add(fd_.get(), shared_ ? EPOLLIN | EPOLLEXCLUSIVE : EPOLLIN, this); !r) {
     throw std::runtime_error("cannot listen on " + to_string(endpoint_) + ": " + r.error().message());
   }
   loop_ = &loop;
@@ -112,6 +149,11 @@ void Listener::on_io(uint32_t) {
       }
     }
     if (!within_accept_rate()) continue;  // `fd` closes here
+    if (endpoint_.family() == AF_UNIX) {
+      std::string who = unix_peer(fd.get());
+      on_accept_(std::move(fd), std::move(who));
+      continue;
+    }
     if (int e = apply_socket_options(fd.get())) {
       spdlog::debug("setsockopt on an accepted socket: {}", std::strerror(e));
     }

@@ -1,6 +1,8 @@
-// Listener: one listening TCP socket, registered with one loop. Every loop opens its own socket on
-// the same address with SO_REUSEPORT, so the kernel spreads incoming connections across loops
-// without a shared accept lock or a hand-off thread.
+// Listener: one listening socket, registered with one loop. For TCP every loop opens its own socket
+// on the same address with SO_REUSEPORT, so the kernel spreads incoming connections across loops
+// without a shared accept lock or a hand-off thread. A Unix socket path can be bound only once: its
+// one socket is shared by every loop (a duplicate descriptor each), registered with EPOLLEXCLUSIVE
+// so that a connection wakes one loop, not all.
 //
 // Ownership: owns its socket. Thread-safety: constructed on any thread; start(), stop() and the
 // accepting happen on the loop's thread (start() may also run before the loop does).
@@ -21,13 +23,22 @@ namespace pregon::net {
 // chose. Throws std::runtime_error "cannot listen on <host>:<port>: <reason>".
 Endpoint choose_listen_endpoint(const std::string& host, uint16_t port);
 
+// Start-up, for a Unix socket listener: removes a socket file left behind by a process that is gone
+// (nothing accepts on it); throws std::runtime_error when the path is in use or is not a socket.
+Endpoint prepare_unix_socket(const std::string& path);
+
+// Start-up: a socket bound to `endpoint` and listening. Throws std::runtime_error on failure.
+UniqueFd open_listening_socket(const Endpoint& endpoint);
+
 class Listener final : private IoHandler {
  public:
   // Called for each accepted socket: non-blocking, close-on-exec, socket options applied.
   using AcceptFn = std::function<void(UniqueFd fd, std::string peer)>;
 
   // Start-up: opens, binds and listens on `endpoint`. Throws std::runtime_error on failure.
-  explicit Listener(const Endpoint& endpoint);
+  explicit Listener(const Endpoint& endpoint) : Listener(open_listening_socket(endpoint), endpoint, false) {}
+  // Takes a socket already listening on `endpoint`; `shared`: other loops accept on it too.
+  Listener(UniqueFd listening, const Endpoint& endpoint, bool shared);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -51,6 +62,7 @@ class Listener final : private IoHandler {
 
   UniqueFd fd_;
   Endpoint endpoint_;
+  bool shared_ = false;
   EventLoop* loop_ = nullptr;
   AcceptFn on_accept_;
   // Held in reserve for when the descriptor table is full: closing it frees one slot to accept and

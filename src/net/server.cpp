@@ -1,9 +1,11 @@
 #include "net/server.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <condition_variable>
@@ -77,10 +79,15 @@ class Server::Router final : public broker::ShardRouter {
 // One configured listener: where it is bound, the policy its connections carry, and its TLS
 // context as loaded at start-up or by the last good reload.
 struct Server::Entrance {
+  ~Entrance() {
+    if (!config.unix_socket.empty() && shared_socket) ::unlink(config.unix_socket.c_str());
+  }
+
   config::Listener config;
   Endpoint endpoint;
   broker::ListenerPolicy policy;
   std::shared_ptr<const TlsContext> tls;  // null: plain TCP
+  UniqueFd shared_socket;  // a Unix socket, which every loop accepts on; TCP: each loop has its own
 };
 
 struct Server::Worker {
@@ -92,14 +99,20 @@ struct Server::Worker {
 
   // One listening socket on this loop for one Entrance.
   struct Door {
-    explicit Door(Entrance& e) : socket(e.endpoint), policy(e.policy), tls(e.tls) {}
+    explicit Door(Entrance& e)
+        : socket(e.shared_socket ? Listener(UniqueFd(::fcntl(e.shared_socket.get(), F_DUPFD_CLOEXEC, 0)), e.endpoint, true)
+                                 : Listener(e.endpoint)),
+          policy(e.policy),
+          tls(e.tls),
+          proxy_protocol(e.config.proxy_protocol) {}
     Listener socket;
     broker::ListenerPolicy& policy;
     std::shared_ptr<const TlsContext> tls;  // replaced on this loop's thread by a reload
+    bool proxy_protocol;
   };
 
   void accept(Door& door, UniqueFd fd, std::string peer) {
-    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr};
+    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr, door.proxy_protocol};
     if (door.tls) {
       a.tls = TlsStream::accept(*door.tls);
       if (!a.tls) {
@@ -157,7 +170,12 @@ Server::Server(config::Config config)
   for (const config::Listener& l : config::all_listeners(c)) {
     auto e = std::make_unique<Entrance>();
     e->config = l;
-    e->endpoint = choose_listen_endpoint(l.bind, l.port);
+    if (l.unix_socket.empty()) {
+      e->endpoint = choose_listen_endpoint(l.bind, l.port);
+    } else {
+      e->endpoint = prepare_unix_socket(l.unix_socket);
+      e->shared_socket = open_listening_socket(e->endpoint);
+    }
     e->policy.name = to_string(e->endpoint);
     e->policy.allow_anonymous = config::allow_anonymous(l);
     e->policy.identity_as_username = l.tls.identity_as_username;
@@ -228,8 +246,8 @@ void Server::run(const ControlSignals* signals) {
     pthread_setname_np(w->thread.native_handle(), name.substr(0, 15).c_str());
   }
   for (const auto& e : entrances_) {
-    spdlog::info("listening on {}{} ({} thread{})", e->policy.name, e->tls ? " (TLS)" : "", workers_.size(),
-                 workers_.size() == 1 ? "" : "s");
+    spdlog::info("listening on {}{}{} ({} thread{})", e->policy.name, e->tls ? " (TLS)" : "",
+                 e->config.proxy_protocol ? " (PROXY protocol)" : "", workers_.size(), workers_.size() == 1 ? "" : "s");
   }
   wait_for_stop(signals);
   shut_down();

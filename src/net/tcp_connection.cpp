@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/connection_set.hpp"
+#include "net/proxy_header.hpp"
 
 namespace pregon::net {
 
@@ -25,7 +26,8 @@ TcpConnection::TcpConnection(ConnectionSet& owner, Accepted socket)
       fd_(std::move(socket.fd)),
       peer_(std::move(socket.peer)),
       listener_(*socket.listener),
-      tls_(std::move(socket.tls)) {}
+      tls_(std::move(socket.tls)),
+      awaiting_proxy_(socket.proxy_header) {}
 
 TcpConnection::~TcpConnection() {
   if (fd_) owner_.loop().remove(fd_.get());
@@ -81,11 +83,13 @@ void TcpConnection::read_some() {
     const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
       // Once closing, input is read only to be discarded.
-      if (state_ == State::kOpen) {
+      std::span<const uint8_t> data = buf.first(static_cast<size_t>(n));
+      if (state_ == State::kOpen && awaiting_proxy_) data = take_proxy_header(data);
+      if (state_ == State::kOpen && !data.empty() && !failed_) {
         if (tls_) {
-          take_tls_input(buf.first(static_cast<size_t>(n)));
+          take_tls_input(data);
         } else {
-          deliver(buf.first(static_cast<size_t>(n)));
+          deliver(data);
         }
       }
       if (state_ == State::kDone) return;  // moved to another loop
@@ -101,6 +105,34 @@ void TcpConnection::read_some() {
     fail(errno);
     return;
   }
+}
+
+std::span<const uint8_t> TcpConnection::take_proxy_header(std::span<const uint8_t> data) {
+  std::span<const uint8_t> in = data;
+  if (!input_.empty()) {
+    input_.append(data);
+    in = input_.data();
+  }
+  const ProxyParse parsed = parse_proxy_header(in);
+  if (const auto* header = std::get_if<ProxyHeader>(&parsed)) {
+    awaiting_proxy_ = false;
+    if (!header->source.empty()) {
+      spdlog::debug("{}: PROXY header names the client {}", peer_, header->source);
+      peer_ = header->source;
+    }
+    // What follows the header lies within `data`: the bytes kept from earlier reads were all header.
+    const size_t rest = in.size() - header->length;
+    input_.clear();
+    return data.last(rest);
+  }
+  if (const auto* invalid = std::get_if<ProxyInvalid>(&parsed)) {
+    spdlog::info("{}: {}; closing", peer_, invalid->reason);
+    input_.clear();
+    fail(EPROTO);
+    return {};
+  }
+  if (input_.empty()) input_.append(data);
+  return {};
 }
 
 void TcpConnection::take_tls_input(std::span<const uint8_t> cipher) {

@@ -1,7 +1,8 @@
 // TcpConnection: one client socket on one loop; the broker sees it as a broker::ClientLink.
 // Reads in 64 KiB chunks into the loop's scratch buffer and hands every unconsumed byte to the
 // handler; keeps only the leftover (a partial packet). On a TLS listener the bytes pass through a
-// TlsStream on the way in and out, in memory, so the rest is the same. Output is queued (copies and shared PUBLISH
+// TlsStream on the way in and out, in memory, so the rest is the same. On a PROXY protocol listener
+// the header comes off the front first (proxy_header.hpp) and names the peer. Output is queued (copies and shared PUBLISH
 // references) and written once per loop iteration with one gathering sendmsg, or at once when the
 // queue grows large. EPOLLOUT is requested only after a write would block and dropped when the queue
 // drains, so a message costs no epoll_ctl.
@@ -37,6 +38,7 @@ struct Accepted {
   std::string peer;
   broker::ListenerPolicy* listener = nullptr;
   std::unique_ptr<TlsStream> tls;
+  bool proxy_header = false;  // the connection starts with a PROXY protocol header
 };
 
 class TcpConnection final : public broker::ClientLink, private IoHandler {
@@ -92,6 +94,9 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
 
   void on_io(uint32_t events) override;
   void read_some();
+  // Before anything else on a PROXY protocol listener: the bytes after the header, or none while
+  // the header is incomplete (kept in input_) or invalid (then the connection fails).
+  std::span<const uint8_t> take_proxy_header(std::span<const uint8_t> data);
   void take_tls_input(std::span<const uint8_t> cipher);
   void pump_tls();  // decrypts what the TLS stream holds and delivers it
   bool has_output() const { return !output_.empty() || (tls_ && !tls_->pending_output().empty()); }
@@ -106,7 +111,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
 
   ConnectionSet& owner_;
   UniqueFd fd_;
-  const std::string peer_;
+  std::string peer_;  // the socket's peer, or the client a PROXY header names
   broker::ListenerPolicy& listener_;
   std::unique_ptr<TlsStream> tls_;
   InputBuffer input_;
@@ -114,6 +119,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void* handler_state_ = nullptr;
   TimePoint deadline_ = TimePoint::max();
   State state_ = State::kOpen;
+  bool awaiting_proxy_ = false;   // the PROXY header has not been read yet
   bool opened_ = false;           // the handler knows this connection
   bool reported_ = false;         // on_closed called
   bool moved_ = false;            // handed to another loop; the handler forgot it

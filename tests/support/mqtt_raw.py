@@ -379,12 +379,18 @@ class RawClient:
 
     packet_class = Packet  # subclasses may parse into a richer type
 
-    def __init__(self, host, port, version=4, timeout=DEFAULT_TIMEOUT, tls=None):
-        """tls: an ssl.SSLContext to speak TLS with (the handshake happens here)."""
+    def __init__(self, host, port, version=4, timeout=DEFAULT_TIMEOUT, tls=None, sock=None, before=b""):
+        """tls: an ssl.SSLContext to speak TLS with (the handshake happens here). sock: a socket
+        already connected (a Unix socket, say) instead of host and port. before: bytes sent before
+        TLS starts (a PROXY protocol header)."""
         self.version = version
         self.timeout = timeout
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if sock is None:
+            sock = socket.create_connection((host, port), timeout=timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = sock
+        if before:
+            self.sock.sendall(before)
         if tls is not None:
             self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self.tls_error = None  # the TLS alert or failure that ended the connection, if one did
