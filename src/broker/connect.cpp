@@ -131,6 +131,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     auto failed = failed_logins.find(address_of(c.link.peer()));
     if (failed != failed_logins.end() && now - failed->second.since < kFailedLoginWindow &&
         failed->second.count >= kMaxFailedLogins) {
+      ++counters.auth_rate_limited;
       refuse_connect(c, client_id, ReasonCode::NotAuthorized, "too many failed logins from this address");
       return false;
     }
@@ -139,6 +140,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     auto& failed = failed_logins[address_of(c.link.peer())];
     if (failed.count == 0 || now - failed.since >= kFailedLoginWindow) failed = {now, 0};
     ++failed.count;
+    ++counters.auth_bad_credentials;
     refuse_connect(c, client_id, ReasonCode::BadUserNameOrPassword, why);
   };
   bool authenticated = false;
@@ -166,6 +168,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   // Where credentials are checked, a username that was not proven is not used (anonymous).
   if (checks_credentials && !authenticated) username.reset();
   if (!username && !c.link.listener().allow_anonymous) {
+    ++counters.auth_anonymous_refused;
     refuse_connect(c, client_id, ReasonCode::NotAuthorized, "anonymous clients are not allowed");
     return false;
   }

@@ -40,6 +40,11 @@ struct ShardCounters {
   std::array<uint64_t, 3> publish_sent{};      // PUBLISH packets to clients, by QoS (resends included)
   uint64_t publish_bytes_received = 0;         // application payload bytes of those PUBLISHes
   uint64_t publish_bytes_sent = 0;
+  // CONNECTs refused by authentication: wrong credentials (password or token), an address over its
+  // failed-login limit, no credentials where anonymous clients are not allowed.
+  uint64_t auth_bad_credentials = 0;
+  uint64_t auth_rate_limited = 0;
+  uint64_t auth_anonymous_refused = 0;
 };
 
 class ConnectedClients {

@@ -109,4 +109,10 @@ uint64_t retained_count(BrokerState& state) {
   return r.store.size();
 }
 
+uint64_t retained_bytes(BrokerState& state) {
+  RetainedImpl& r = state.retained();
+  std::lock_guard lock(r.mutex);
+  return r.bytes;
+}
+
 }  // namespace pregon::broker

@@ -32,6 +32,9 @@ struct ShardStats {
   uint64_t subscriptions = 0;        // filters held by sessions, shared ones included
   uint64_t queued_messages = 0;      // QoS 1/2 waiting for room in an in-flight window
   uint64_t inflight_messages = 0;    // QoS 1/2 sent and not yet acknowledged
+  // Set by whoever asked: how long the request waited in the loop's queue before it ran, a
+  // measure of how busy the loop is.
+  std::chrono::microseconds loop_lag{0};
 };
 
 // Walks the shard's sessions once: cost grows with their number, paid per reading, not per message.
@@ -87,5 +90,7 @@ struct RetainedInfo {
 // Retained messages in topic order, starting after `after` (empty: from the first), at most `limit`.
 std::vector<RetainedInfo> retained_messages(BrokerState& state, std::string_view after, size_t limit);
 uint64_t retained_count(BrokerState& state);
+// What retained messages occupy, as limits.max_retained_bytes counts it.
+uint64_t retained_bytes(BrokerState& state);
 
 }  // namespace pregon::broker

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "broker/shard.hpp"
+#include "observability/process_usage.hpp"
 
 namespace pregon::observability {
 
@@ -51,7 +52,13 @@ BrokerQuery::BrokerQuery(broker::ShardRouter& router, broker::BrokerState& state
       started_(std::chrono::steady_clock::now()) {}
 
 std::optional<Snapshot> BrokerQuery::snapshot() {
-  auto shards = ask_shards<broker::ShardStats>(router_, router_.shard_count(), timeout_, broker::shard_stats);
+  const auto posted = broker::Clock::now();
+  auto shards = ask_shards<broker::ShardStats>(router_, router_.shard_count(), timeout_, [posted](broker::Shard& shard) {
+    const auto started = broker::Clock::now();
+    broker::ShardStats stats = broker::shard_stats(shard);
+    stats.loop_lag = std::chrono::duration_cast<std::chrono::microseconds>(started - posted);
+    return stats;
+  });
   if (!shards) return std::nullopt;
   BrokerWide wide;
   wide.version = version_;
@@ -59,6 +66,11 @@ std::optional<Snapshot> BrokerQuery::snapshot() {
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count());
   wide.clients_maximum = static_cast<uint64_t>(std::max<int64_t>(0, state_.connected_clients().maximum()));
   wide.retained_messages = broker::retained_count(state_);
+  wide.retained_bytes = broker::retained_bytes(state_);
+  if (storage::DurableStore* store = state_.store()) wide.store = store->counters();
+  const ProcessUsage usage = process_usage();
+  wide.process_cpu_us = usage.cpu_us;
+  wide.process_resident_bytes = usage.resident_bytes;
   return aggregate(*shards, std::move(wide));
 }
 

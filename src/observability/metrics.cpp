@@ -1,5 +1,7 @@
 #include "observability/metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace pregon::observability {
@@ -9,6 +11,10 @@ Snapshot aggregate(std::span<const broker::ShardStats> shards, BrokerWide wide) 
   s.version = std::move(wide.version);
   s.uptime_seconds = wide.uptime_seconds;
   s.retained_messages = wide.retained_messages;
+  s.retained_bytes = wide.retained_bytes;
+  s.store = wide.store;
+  s.process_cpu_us = wide.process_cpu_us;
+  s.process_resident_bytes = wide.process_resident_bytes;
   for (const broker::ShardStats& shard : shards) {
     const broker::ShardCounters& c = shard.counters;
     s.clients_connected += shard.clients_connected;
@@ -36,6 +42,10 @@ Snapshot aggregate(std::span<const broker::ShardStats> shards, BrokerWide wide) 
     s.drops.retained_budget += d.retained_budget;
     s.drops.refused_quota += d.refused_quota;
     s.drops.expired += d.expired;
+    s.auth_bad_credentials += c.auth_bad_credentials;
+    s.auth_rate_limited += c.auth_rate_limited;
+    s.auth_anonymous_refused += c.auth_anonymous_refused;
+    s.loop_lag_us.push_back(static_cast<uint64_t>(shard.loop_lag.count()));
   }
   s.clients_maximum = std::max(wide.clients_maximum, s.clients_connected);
   return s;
@@ -116,10 +126,57 @@ constexpr Metric kMetrics[] = {
      {}, [](const Snapshot& s) { return s.inflight_messages; }},
     {"stored_messages", Gauge, kSys, {}, {}, {}, "$SYS/broker/store/messages/count",
      [](const Snapshot& s) { return s.queued_messages + s.inflight_messages; }},
+    {"retained_bytes", Gauge, kPrometheus | kJson,
+     "Bytes held by retained messages (topic, payload and properties), as limits.max_retained_bytes counts them.",
+     {}, {}, {}, [](const Snapshot& s) { return s.retained_bytes; }},
+    {"auth_failures", Counter, kPrometheus | kJson, "CONNECTs refused by authentication, by reason.", "reason",
+     "bad_credentials", {}, [](const Snapshot& s) { return s.auth_bad_credentials; }},
+    {"auth_failures", Counter, kPrometheus | kJson, {}, "reason", "rate_limited", {},
+     [](const Snapshot& s) { return s.auth_rate_limited; }},
+    {"auth_failures", Counter, kPrometheus | kJson, {}, "reason", "anonymous", {},
+     [](const Snapshot& s) { return s.auth_anonymous_refused; }},
+    {"persistence_commits", Counter, kPrometheus | kJson,
+     "Batches of changes handed to the durable store (one per loop pass that changed persistent state).", {}, {},
+     {}, [](const Snapshot& s) { return s.store.commits; }},
+    {"persistence_writes", Counter, kPrometheus | kJson,
+     "Writes to the durable store; with sync = batch one write holds many commits.", {}, {}, {},
+     [](const Snapshot& s) { return s.store.write_batches; }},
+    {"persistence_fsyncs", Counter, kPrometheus | kJson, "Synced writes of the durable store.", {}, {}, {},
+     [](const Snapshot& s) { return s.store.fsyncs; }},
+    {"persistence_write_failures", Counter, kPrometheus | kJson,
+     "Writes of the durable store that failed (their acknowledgements were not sent).", {}, {}, {},
+     [](const Snapshot& s) { return s.store.failed_writes; }},
+    {"persistence_written_bytes", Counter, kPrometheus | kJson, "Bytes written to the durable store.", {}, {}, {},
+     [](const Snapshot& s) { return s.store.bytes_written; }},
+    {"persistence_write_seconds", Counter, kPrometheus | kJson,
+     "Time spent in durable store writes, fsync included; divided by persistence_writes_total: the mean latency.",
+     {}, {}, {}, [](const Snapshot& s) { return static_cast<uint64_t>(s.store.write_latency_total.count()); },
+     MetricScale::kMicro},
+    {"persistence_last_write_seconds", Gauge, kPrometheus | kJson,
+     "Latency of the latest durable store write, fsync included.", {}, {}, {},
+     [](const Snapshot& s) { return static_cast<uint64_t>(s.store.last_write_latency.count()); }, MetricScale::kMicro},
+    {"process_cpu_seconds", Counter, kPrometheus | kJson, "User and system CPU time of the broker process.", {}, {},
+     {}, [](const Snapshot& s) { return s.process_cpu_us; }, MetricScale::kMicro},
+    {"process_resident_memory_bytes", Gauge, kPrometheus | kJson, "Resident memory of the broker process.", {}, {},
+     {}, [](const Snapshot& s) { return s.process_resident_bytes; }},
+    {"event_loop_lag_seconds", Gauge, kPrometheus | kJson,
+     "How long a task posted to each event loop waited before it ran, at this reading: near 0 when the loop has "
+     "time to spare.",
+     "loop", {}, {}, nullptr, MetricScale::kMicro, &Snapshot::loop_lag_us},
 };
 
 }  // namespace
 
 std::span<const Metric> metric_table() { return kMetrics; }
+
+std::string format_metric_value(const Metric& m, uint64_t raw) {
+  if (m.scale == MetricScale::kMicro) return fmt::format("{}", static_cast<double>(raw) / 1e6);
+  return fmt::format("{}", raw);
+}
+
+nlohmann::json metric_json_value(const Metric& m, uint64_t raw) {
+  if (m.scale == MetricScale::kMicro) return static_cast<double>(raw) / 1e6;
+  return raw;
+}
 
 }  // namespace pregon::observability

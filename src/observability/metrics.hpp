@@ -10,9 +10,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/counters.hpp"
 #include "broker/shard_admin.hpp"
+#include "storage/durable_store.hpp"
 
 namespace pregon::observability {
 
@@ -38,6 +42,14 @@ struct Snapshot {
   uint64_t publish_bytes_received = 0;
   uint64_t publish_bytes_sent = 0;
   broker::Drops drops;
+  uint64_t retained_bytes = 0;
+  uint64_t auth_bad_credentials = 0;
+  uint64_t auth_rate_limited = 0;
+  uint64_t auth_anonymous_refused = 0;
+  storage::StoreCounters store;          // all zero when persistence is off
+  uint64_t process_cpu_us = 0;           // user + system CPU time of the whole process
+  uint64_t process_resident_bytes = 0;
+  std::vector<uint64_t> loop_lag_us;     // per event loop, in shard order
 };
 
 // What a Snapshot holds besides the shards' readings.
@@ -46,6 +58,10 @@ struct BrokerWide {
   uint64_t uptime_seconds = 0;
   uint64_t clients_maximum = 0;
   uint64_t retained_messages = 0;
+  uint64_t retained_bytes = 0;
+  storage::StoreCounters store;
+  uint64_t process_cpu_us = 0;
+  uint64_t process_resident_bytes = 0;
 };
 
 // Sums the shards' readings. The maximum is never below the connected count summed here (the two
@@ -57,6 +73,10 @@ enum class MetricKind { Counter, Gauge };
 // Where a metric is shown.
 enum MetricOutput : unsigned { kPrometheus = 1, kSys = 2, kJson = 4 };
 
+// How a value is shown: as the integer it is, or (kMicro) an integer count of millionths shown in
+// whole units, for seconds measured in microseconds.
+enum class MetricScale { kUnit, kMicro };
+
 struct Metric {
   std::string_view name;  // Prometheus: "pregon_" + name (+ "_total" for a counter); JSON key
   MetricKind kind;
@@ -66,8 +86,17 @@ struct Metric {
   std::string_view label_value;
   std::string_view sys_topic;    // "$SYS/broker/..." when outputs has kSys
   uint64_t (*value)(const Snapshot&);
+  MetricScale scale = MetricScale::kUnit;
+  // Set: one series per event loop, labelled loop="<index>", from this Snapshot member (JSON: an
+  // array); `value` is not used.
+  std::vector<uint64_t> Snapshot::*per_loop = nullptr;
 };
 
 std::span<const Metric> metric_table();
+
+// A value as Prometheus text and $SYS payloads show it: "12", or "0.0025" for a kMicro metric.
+std::string format_metric_value(const Metric& m, uint64_t raw);
+// The same as a JSON number.
+nlohmann::json metric_json_value(const Metric& m, uint64_t raw);
 
 }  // namespace pregon::observability

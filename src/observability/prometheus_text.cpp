@@ -31,10 +31,16 @@ std::string prometheus_text(const Snapshot& snapshot) {
                      m.kind == MetricKind::Counter ? "counter" : "gauge");
       previous = m.name;
     }
-    if (m.label_name.empty()) {
-      fmt::format_to(it, "{} {}\n", name, m.value(snapshot));
+    if (m.per_loop != nullptr) {
+      const std::vector<uint64_t>& values = snapshot.*m.per_loop;
+      for (size_t i = 0; i < values.size(); ++i) {
+        fmt::format_to(it, "{}{{{}=\"{}\"}} {}\n", name, m.label_name, i, format_metric_value(m, values[i]));
+      }
+    } else if (m.label_name.empty()) {
+      fmt::format_to(it, "{} {}\n", name, format_metric_value(m, m.value(snapshot)));
     } else {
-      fmt::format_to(it, "{}{{{}=\"{}\"}} {}\n", name, m.label_name, m.label_value, m.value(snapshot));
+      fmt::format_to(it, "{}{{{}=\"{}\"}} {}\n", name, m.label_name, m.label_value,
+                     format_metric_value(m, m.value(snapshot)));
     }
   }
   return out;

@@ -9,10 +9,14 @@ nlohmann::json stats_json(const Snapshot& snapshot) {
   j["version"] = snapshot.version;
   for (const Metric& m : metric_table()) {
     if ((m.outputs & kJson) == 0) continue;
-    if (m.label_name.empty()) {
-      j[std::string(m.name)] = m.value(snapshot);
+    if (m.per_loop != nullptr) {
+      nlohmann::json& values = j[std::string(m.name) + "_by_" + std::string(m.label_name)] = nlohmann::json::array();
+      for (const uint64_t v : snapshot.*m.per_loop) values.push_back(metric_json_value(m, v));
+    } else if (m.label_name.empty()) {
+      j[std::string(m.name)] = metric_json_value(m, m.value(snapshot));
     } else {
-      j[std::string(m.name) + "_by_" + std::string(m.label_name)][std::string(m.label_value)] = m.value(snapshot);
+      j[std::string(m.name) + "_by_" + std::string(m.label_name)][std::string(m.label_value)] =
+          metric_json_value(m, m.value(snapshot));
     }
   }
   return j;

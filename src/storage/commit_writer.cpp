@@ -144,6 +144,7 @@ bool CommitWriter::write_batch(rocksdb::WriteBatch& batch, bool sync, size_t com
   const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
   last_write_latency_us_.store(latency.count(), std::memory_order_relaxed);
+  write_latency_total_us_.fetch_add(latency.count(), std::memory_order_relaxed);
   write_batches_.fetch_add(1, std::memory_order_relaxed);
   if (!s.ok()) {
     failed_writes_.fetch_add(1, std::memory_order_relaxed);
@@ -165,6 +166,7 @@ StoreCounters CommitWriter::counters() const {
   c.bytes_written = bytes_written_.load(std::memory_order_relaxed);
   c.last_write_latency =
       std::chrono::microseconds(last_write_latency_us_.load(std::memory_order_relaxed));
+  c.write_latency_total = std::chrono::microseconds(write_latency_total_us_.load(std::memory_order_relaxed));
   return c;
 }
 

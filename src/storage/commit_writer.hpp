@@ -82,6 +82,7 @@ class CommitWriter {
   std::atomic<uint64_t> failed_writes_{0};
   std::atomic<uint64_t> bytes_written_{0};
   std::atomic<int64_t> last_write_latency_us_{0};
+  std::atomic<int64_t> write_latency_total_us_{0};
 
   std::thread writer_;  // last: started after every member above is ready
 };

@@ -60,6 +60,7 @@ struct StoreCounters {
   uint64_t failed_writes = 0;
   uint64_t bytes_written = 0;  // RocksDB write batch sizes
   std::chrono::microseconds last_write_latency{0};
+  std::chrono::microseconds write_latency_total{0};  // over every RocksDB write: mean = total / write_batches
 };
 
 // What load() or for_each_retained() saw.

@@ -7,12 +7,14 @@ disconnect) with a timeout.
 import base64
 import json
 import socket
+import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from support import mqtt_raw as raw
 from support.paho_client import PahoClient, Timeout, barrier
 
 pytestmark = pytest.mark.pregon_only("pregon's HTTP API and $SYS values")
@@ -239,3 +241,39 @@ def test_a_busy_http_port_stops_start_up(make_broker):
         busy.listen()
         with pytest.raises(RuntimeError, match=r"cannot listen on 127\.0\.0\.1:\d+ \(HTTP\)"):
             make_broker(http={"port": busy.getsockname()[1]})
+
+
+def test_process_loop_persistence_retained_and_auth_metrics_follow_what_happened(make_broker, tmp_path):
+    passwords = tmp_path / "passwd"
+    subprocess.run(["mosquitto_passwd", "-c", "-b", str(passwords), "alice", "wonderland"], check=True,
+                   capture_output=True, timeout=30)
+    b = make_broker(threads=2, auth={"password_file": str(passwords)})
+    before = metrics(b)
+    assert total(before, "pregon_process_cpu_seconds_total") > 0
+    assert total(before, "pregon_process_resident_memory_bytes") > 1_000_000
+    assert {dict(ls)["loop"] for (n, ls) in before if n == "pregon_event_loop_lag_seconds"} == {"0", "1"}
+
+    refused = raw.RawClient.open(b)
+    refused.send(raw.connect("wrong-password", username="alice", password=b"queen of hearts"))
+    assert refused.expect(raw.CONNACK).return_code == 0x04
+
+    # A persistent session's queue is written to the store; a retained message takes bytes.
+    keeper = PahoClient(b, "mon-keeper", clean_session=False, username="alice", password="wonderland")
+    keeper.subscribe("kept/#", qos=1)
+    keeper.disconnect()
+    pub = PahoClient(b, "mon-writer", username="alice", password="wonderland")
+    pub.publish("kept/a", b"y" * 100, qos=1, retain=True)
+
+    after = metrics(b)
+    assert total(after, "pregon_auth_failures_total", reason="bad_credentials") - \
+        total(before, "pregon_auth_failures_total", reason="bad_credentials") == 1
+    assert total(after, "pregon_auth_failures_total", reason="anonymous") == 0
+    assert total(after, "pregon_retained_bytes") >= 100
+    assert total(after, "pregon_persistence_commits_total") > total(before, "pregon_persistence_commits_total")
+    assert total(after, "pregon_persistence_fsyncs_total") > total(before, "pregon_persistence_fsyncs_total")
+    assert total(after, "pregon_persistence_write_seconds_total") > 0
+    assert total(after, "pregon_persistence_write_failures_total") == 0
+    stats = get_json(b, "/api/v1/stats")
+    assert len(stats["event_loop_lag_seconds_by_loop"]) == 2
+    assert stats["auth_failures_by_reason"]["bad_credentials"] >= 1
+    pub.disconnect()
