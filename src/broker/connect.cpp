@@ -266,6 +266,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     if (expiry_cut) props.session_expiry_interval = s->expiry_interval;
   }
   send(c, ack);
+  ++counters.connects_accepted;
   spdlog::info("client connected: id={} addr={} protocol={} keepalive={} clean={} session_present={}",
                client_id, c.link.peer(),
                p.version == ProtocolVersion::V5 ? "5.0" : p.version == ProtocolVersion::V311 ? "3.1.1" : "3.1",

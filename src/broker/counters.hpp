@@ -32,6 +32,7 @@ struct Drops {
 
 struct ShardCounters {
   uint64_t connections_accepted = 0;  // sockets opened on (or moved to) this shard's loop
+  uint64_t connects_accepted = 0;     // CONNECTs answered with success
   uint64_t packets_received = 0;      // MQTT control packets of every type
   uint64_t packets_sent = 0;
   uint64_t bytes_received = 0;        // whole packets, as framed on the wire

@@ -19,6 +19,7 @@ Snapshot aggregate(std::span<const broker::ShardStats> shards, BrokerWide wide) 
     const broker::ShardCounters& c = shard.counters;
     s.clients_connected += shard.clients_connected;
     s.connections_accepted += c.connections_accepted;
+    s.connects_accepted += c.connects_accepted;
     s.sessions += shard.sessions;
     s.persistent_sessions += shard.persistent_sessions;
     s.offline_sessions += shard.offline_sessions;
@@ -74,6 +75,8 @@ constexpr Metric kMetrics[] = {
      {}, {}, [](const Snapshot& s) { return s.persistent_sessions; }},
     {"connections_accepted", Counter, kPrometheus | kJson, "Network connections accepted.", {}, {}, {},
      [](const Snapshot& s) { return s.connections_accepted; }},
+    {"connects_accepted", Counter, kPrometheus | kJson, "CONNECTs accepted: sessions started or resumed.", {}, {}, {},
+     [](const Snapshot& s) { return s.connects_accepted; }},
     {"packets_received", Counter, kAll, "MQTT packets of every type received.", {}, {},
      "$SYS/broker/messages/received", [](const Snapshot& s) { return s.packets_received; }},
     {"packets_sent", Counter, kAll, "MQTT packets of every type sent.", {}, {}, "$SYS/broker/messages/sent",

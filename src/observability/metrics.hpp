@@ -26,6 +26,7 @@ struct Snapshot {
   uint64_t clients_connected = 0;
   uint64_t clients_maximum = 0;
   uint64_t connections_accepted = 0;
+  uint64_t connects_accepted = 0;
   uint64_t sessions = 0;
   uint64_t persistent_sessions = 0;
   uint64_t offline_sessions = 0;

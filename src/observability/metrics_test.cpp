@@ -2,6 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include <cmath>
 
 #include <set>
 
@@ -142,6 +145,30 @@ TEST(SysTopics, MosquittoNamesAndFormats) {
                             "$SYS/broker/subscriptions/count", "$SYS/broker/store/messages/count"}) {
     EXPECT_TRUE(by_topic.contains(topic)) << topic;
   }
+}
+
+TEST(SysLoad, PerMinuteRatesAveragedOverOneFiveAndFifteenMinutes) {
+  LoadAverages load;
+  Snapshot s;
+  load.update(s, 0);
+  EXPECT_TRUE(load.messages().empty());  // one reading is no rate yet
+  s.publish_received[1] = 600;           // 600 in 60 s: 600 a minute
+  load.update(s, 60);
+  std::map<std::string, std::string> by_topic;
+  for (const auto& m : load.messages()) by_topic.emplace(m.topic, m.payload);
+  EXPECT_EQ(by_topic.size(), 27u);
+  // After one window's length the 1-minute average has come 1 - 1/e of the way.
+  EXPECT_EQ(by_topic["$SYS/broker/load/publish/received/1min"], fmt::format("{:.2f}", 600 * (1 - std::exp(-1.0))));
+  EXPECT_EQ(by_topic["$SYS/broker/load/publish/received/5min"], fmt::format("{:.2f}", 600 * (1 - std::exp(-0.2))));
+  EXPECT_EQ(by_topic["$SYS/broker/load/messages/received/15min"], "0.00");
+  for (int i = 0; i < 400; ++i) {  // a steady rate: every average converges to it
+    s.publish_received[1] += 100;
+    load.update(s, 10);
+  }
+  by_topic.clear();
+  for (const auto& m : load.messages()) by_topic.emplace(m.topic, m.payload);
+  EXPECT_EQ(by_topic["$SYS/broker/load/publish/received/1min"], "600.00");
+  EXPECT_EQ(by_topic["$SYS/broker/load/publish/received/5min"], "600.00");
 }
 
 TEST(MetricTable, EveryRowHasWhatItsOutputsNeed) {

@@ -21,12 +21,18 @@ SysPublisher::~SysPublisher() {
 }
 
 void SysPublisher::run() {
+  LoadAverages load;
+  auto previous = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (!stop_) {
     lock.unlock();
     if (auto snapshot = broker_.snapshot()) {
+      const auto now = std::chrono::steady_clock::now();
+      load.update(*snapshot, std::chrono::duration<double>(now - previous).count());
+      previous = now;
       std::vector<std::pair<std::string, std::string>> messages;
       for (auto& m : sys_messages(*snapshot)) messages.emplace_back(std::move(m.topic), std::move(m.payload));
+      for (auto& m : load.messages()) messages.emplace_back(std::move(m.topic), std::move(m.payload));
       broker_.publish_sys(std::move(messages));
     }
     lock.lock();

@@ -18,4 +18,25 @@ struct SysMessage {
 
 std::vector<SysMessage> sys_messages(const Snapshot& snapshot);
 
+// mosquitto's $SYS/broker/load/<what>/{1min,5min,15min}: the per-minute rate of a counter,
+// averaged exponentially over one, five and fifteen minutes (as load averages are), shown with two
+// decimals. Fed one Snapshot per $SYS interval.
+class LoadAverages {
+ public:
+  // Folds in `s`, taken `elapsed_seconds` after the previous one; the first call only records.
+  void update(const Snapshot& s, double elapsed_seconds);
+  // Nothing before the second update.
+  std::vector<SysMessage> messages() const;
+
+ private:
+  struct Series {
+    uint64_t previous = 0;
+    double average[3] = {0, 0, 0};  // 1, 5, 15 minutes
+  };
+  static constexpr size_t kSeries = 9;
+  Series series_[kSeries];
+  bool started_ = false;
+  bool ready_ = false;
+};
+
 }  // namespace pregon::observability

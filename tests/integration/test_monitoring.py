@@ -277,3 +277,19 @@ def test_process_loop_persistence_retained_and_auth_metrics_follow_what_happened
     assert len(stats["event_loop_lag_seconds_by_loop"]) == 2
     assert stats["auth_failures_by_reason"]["bad_credentials"] >= 1
     pub.disconnect()
+
+
+def test_sys_load_averages_rise_with_traffic(make_broker):
+    b = make_broker(sys_interval=1)
+    watch = PahoClient(b, "mon-load")
+    watch.subscribe("$SYS/broker/load/publish/received/1min")
+    pub = PahoClient(b, "mon-load-pub")
+    for i in range(50):
+        pub.publish("load/t", b"z", qos=1)
+    # The first update only records; a later one carries the rate of the 50 messages.
+    while True:
+        m = watch.wait_message(timeout=10)
+        if float(m.payload) > 0:
+            break
+    pub.disconnect()
+    watch.disconnect()
