@@ -86,6 +86,19 @@ class Loader final : public storage::LoadVisitor {
     current_ = &s;
     current_shard_ = &shard;
     ++sessions_;
+    if (!r.disconnected_at_unix_ms) {
+      // Its connection ended with the broker, not with a DISCONNECT: its will is due
+      // [MQTT-3.1.2-8], after its delay [MQTT-3.1.3-9], published by the shard's loop like any
+      // other delayed will. The record now says disconnected at start-up, without the will.
+      if (r.will) {
+        if (auto will = from_stored(r.will->message, now_)) {
+          shard.pending_wills.push_back(
+              {now_.steady + std::chrono::seconds(r.will->delay_interval), s.id(), std::move(will)});
+          ++wills_;
+        }
+      }
+      shard.persister.write_session(s, r.protocol_version, now_.wall_unix_ms);
+    }
   }
 
   void on_subscription(std::string_view client_id, storage::StoredSubscription&& sub) override {
@@ -172,10 +185,13 @@ class Loader final : public storage::LoadVisitor {
     // Each shard's rewrites first, then the erasures: a crash between them loses nothing.
     for (Shard* shard : shards_) shard->impl().persister.commit(shard->impl().router);
     if (auto* store = state_.store(); store != nullptr && !cleanup_.empty()) store->commit(std::move(cleanup_), {});
-    spdlog::info("persistence: restored {} session{}, {} queued or in-flight message{}, {} retained message{}{}",
+    spdlog::info("persistence: restored {} session{}, {} queued or in-flight message{}, {} retained message{}{}{}",
                  sessions_, sessions_ == 1 ? "" : "s", deliveries_, deliveries_ == 1 ? "" : "s", retained_,
                  retained_ == 1 ? "" : "s",
-                 expired_sessions_ > 0 ? fmt::format("; {} expired while stopped", expired_sessions_) : "");
+                 expired_sessions_ > 0 ? fmt::format("; {} expired while stopped", expired_sessions_) : "",
+                 wills_ > 0 ? fmt::format("; {} will{} of clients connected when the broker stopped", wills_,
+                                          wills_ == 1 ? "" : "s")
+                            : "");
   }
 
  private:
@@ -224,7 +240,7 @@ class Loader final : public storage::LoadVisitor {
   std::string current_client_;
   std::vector<std::string> orphans_;
   storage::Batch cleanup_;
-  size_t sessions_ = 0, expired_sessions_ = 0, deliveries_ = 0, retained_ = 0;
+  size_t sessions_ = 0, expired_sessions_ = 0, deliveries_ = 0, retained_ = 0, wills_ = 0;
 };
 
 }  // namespace

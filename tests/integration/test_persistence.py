@@ -263,3 +263,28 @@ def test_on_corruption_fail_refuses_to_start_with_a_clear_message(make_broker, t
     with pytest.raises(RuntimeError) as e:
         make_broker(**store_settings(tmp_path, on_corruption="fail"))
     assert "persistence" in str(e.value)
+
+
+def test_MQTT_3_1_2_8_wills_of_clients_connected_at_a_crash_are_published_after_restart(make_broker, tmp_path):
+    settings = store_settings(tmp_path)
+    b = make_broker(**settings)
+    watcher = PahoClient(b, "will-watcher", clean_session=False)
+    watcher.subscribe("wills/#", qos=1)
+    watcher.disconnect()
+    delayed = Properties(PacketTypes.WILLMESSAGE)
+    delayed.WillDelayInterval = 1
+    PahoClient(b, "doomed-311", clean_session=False,
+               will=dict(topic="wills/doomed-311", payload=b"gone", qos=1))
+    PahoClient(b, "doomed-5", protocol=5, clean_session=False, properties=session_expiry(3600),
+               will=dict(topic="wills/doomed-5", payload=b"gone after a second", qos=1, properties=delayed))
+    PahoClient(b, "clean-311", will=dict(topic="wills/clean-311", payload=b"not stored", qos=1))
+    # Acknowledged once the watcher's queue is durable, and with it every earlier write: the
+    # session records of the clients above.
+    PahoClient(b, "will-sync").publish("wills/sync", b"sync", qos=1)
+
+    b = restart(make_broker, b, "sigkill", settings)
+    assert "2 wills of clients connected when the broker stopped" in b.log_text()
+    watcher = PahoClient(b, "will-watcher", clean_session=False)
+    got = {m.topic: m.payload for m in watcher.wait_messages(3)}
+    assert got == {"wills/sync": b"sync", "wills/doomed-311": b"gone", "wills/doomed-5": b"gone after a second"}
+    watcher.disconnect()
