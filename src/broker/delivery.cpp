@@ -209,8 +209,13 @@ bool ShardImpl::has_room(const Client& c, const Session& s) const {
 
 void ShardImpl::send_in_window(Client& c, Session& s, Delivery d, TimePoint now, bool was_queued) {
   const uint16_t id = s.next_packet_id();
-  if (!send_publish(c, d, id, false, now)) {  // expired, or too large for this client
-    persister.finish(s, d, std::nullopt);
+  // A QoS 2 message of a stored session goes out once its in-flight record is durable. Sent before,
+  // a crash could leave only its queued record, and after the restart it would go out anew, under
+  // another identifier, to a client that already has it: twice, where exactly once was promised. Held,
+  // it is resent with this identifier, which the client recognises [MQTT-4.4.0-1].
+  const bool hold = d.qos == QoS::ExactlyOnce && d.stored_sequence != 0 && this->state.durable_acks();
+  if (hold ? !may_send(c, d, false, now) : !send_publish(c, d, id, false, now)) {
+    persister.finish(s, d, std::nullopt);  // expired, or too large for this client
     return;
   }
   const auto state = d.qos == QoS::AtLeastOnce ? session::Inflight::State::AwaitPubAck
@@ -218,6 +223,17 @@ void ShardImpl::send_in_window(Client& c, Session& s, Delivery d, TimePoint now,
   session::Inflight f{id, state, std::move(d)};
   persister.write_inflight(s, f, was_queued);
   s.add_inflight(std::move(f));
+  if (hold) {
+    persister.hold(std::make_shared<DurableAck>(1, index, s.id(), c.serial, id, AckKind::Publish));
+    acknowledge(c, id, AckKind::Publish, protocol::ReasonCode::Success, true);
+  }
+}
+
+void ShardImpl::send_held_publish(Client& c, uint16_t packet_id) {
+  const auto* f = c.session != nullptr ? c.session->find_inflight(packet_id) : nullptr;
+  // Acknowledged or dropped meanwhile: nothing to send.
+  if (f == nullptr || f->state != session::Inflight::State::AwaitPubRec || !f->delivery.message) return;
+  write_publish(c, f->delivery, packet_id, false, Clock::now());
 }
 
 void ShardImpl::pump(Session& s, TimePoint now) {
@@ -230,17 +246,28 @@ void ShardImpl::pump(Session& s, TimePoint now) {
 }
 
 bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now) {
+  if (!may_send(c, d, dup, now)) return false;
+  write_publish(c, d, packet_id, dup, now);
+  return true;
+}
+
+bool ShardImpl::may_send(const Client& c, const Delivery& d, bool dup, TimePoint now) {
   const auto& m = *d.message;
   // [MQTT-3.3.2-5] an expired message is not sent; one already sent is completed regardless
   // [MQTT-4.3.3-7].
   if (!dup && m.expired(now)) return false;
-  const bool v5 = c.is_v5();
-  if (v5 && c.maximum_packet_size != std::numeric_limits<uint32_t>::max() &&
+  if (c.is_v5() && c.maximum_packet_size != std::numeric_limits<uint32_t>::max() &&
       m.encoded_size(c.version, d.qos, d.subscription_ids, 0, true, now) > c.maximum_packet_size) {
     // [MQTT-3.1.2-25] never more than the client accepts: the message is dropped for this client.
     ++drops.too_large;
     return false;
   }
+  return true;
+}
+
+void ShardImpl::write_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now) {
+  const auto& m = *d.message;
+  const bool v5 = c.is_v5();
   uint16_t alias = 0;
   bool send_topic = true;
   if (v5 && c.topic_alias_maximum > 0) {
@@ -258,14 +285,13 @@ bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, b
     m.encode(memory.scratch, c.version, d.qos, d.retain, dup, packet_id, d.subscription_ids, alias, send_topic, now);
     count_publish_sent(d.qos, m.payload().size(), memory.scratch.size());
     c.link.send(memory.scratch);
-    return true;
+    return;
   }
   const uint8_t first = static_cast<uint8_t>(0x30 | (dup ? 0x08 : 0) | (static_cast<uint8_t>(d.qos) << 1) |
                                              (d.retain ? 0x01 : 0));
   auto encoding = m.shared_encoding(memory, c.version, d.qos, d.retain);
   count_publish_sent(d.qos, m.payload().size(), encoding->bytes.size());
   c.link.send_publish(std::move(encoding), first, packet_id);
-  return true;
 }
 
 }  // namespace pregon::broker

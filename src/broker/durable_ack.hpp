@@ -1,6 +1,6 @@
 // DurableAck: a PUBACK or PUBREC that may be sent only once the message it acknowledges is durable
 // wherever it must survive (every shard's queues of persistent sessions, the retained store), or a
-// PUBREL that may be sent only once the session's record of the flow is. Every shard that routes the
+// PUBREL or QoS 2 PUBLISH that may be sent only once the session's record of the flow is. Every shard that routes the
 // message, and the retained store when it keeps it, report once, after their writes for it are
 // durable; the last report hands the packet back to the origin shard, which sends it in order with
 // the client's other acknowledgements.
@@ -17,7 +17,9 @@
 
 namespace pregon::broker {
 
-enum class AckKind : uint8_t { PubAck, PubRec, PubRel };
+// PubAck, PubRec: to a client's PUBLISH. PubRel: to its PUBREC. Publish: a QoS 2 PUBLISH to it,
+// held until its in-flight record is durable.
+enum class AckKind : uint8_t { PubAck, PubRec, PubRel, Publish };
 
 struct DurableAck {
   DurableAck(unsigned reports, unsigned origin_shard, uint64_t session_id, uint64_t client_serial, uint16_t packet_id,

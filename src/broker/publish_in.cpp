@@ -145,6 +145,7 @@ void ShardImpl::send_ack(Client& c, uint16_t packet_id, AckKind kind, ReasonCode
     case AckKind::PubAck: send(c, protocol::PubAck{packet_id, reason, {}}); break;
     case AckKind::PubRec: send(c, protocol::PubRec{packet_id, reason, {}}); break;
     case AckKind::PubRel: send(c, protocol::PubRel{packet_id, reason, {}}); break;
+    case AckKind::Publish: send_held_publish(c, packet_id); break;
   }
 }
 
@@ -166,7 +167,7 @@ void ShardImpl::send_durable_ack(const DurableAck& ack) {
   if (!c.owes_acks()) return;
   for (auto& owed : c.owed_acks()) {
     if (owed.packet_id != ack.packet || owed.kind != ack.kind || owed.ready) continue;
-    if (ack.failed.load(std::memory_order_relaxed)) {
+    if (ack.failed.load(std::memory_order_relaxed) && owed.kind != AckKind::Publish) {
       if (!c.is_v5()) {
         // 3.1.1 cannot carry an error in PUBACK/PUBREC: without it the client sends again.
         close_client(c, ReasonCode::UnspecifiedError, "the message could not be stored");

@@ -172,7 +172,12 @@ struct ShardImpl {
   void regroup(const MessagePtr& m, const session::SharedOrigin& origin, TimePoint now, unsigned attempts);
   void deliver(Session& s, Delivery d, TimePoint now);
   void pump(Session& s, TimePoint now);  // moves queued messages into the in-flight window
+  // False (and nothing sent) when the message expired or is too large for the client.
   bool send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now);
+  bool may_send(const Client& c, const Delivery& d, bool dup, TimePoint now);
+  void write_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now);
+  // A held QoS 2 PUBLISH whose in-flight record is now durable (AckKind::Publish).
+  void send_held_publish(Client& c, uint16_t packet_id);
   void count_publish_sent(protocol::QoS qos, size_t payload_bytes, size_t packet_bytes) {
     ++counters.publish_sent[static_cast<uint8_t>(qos)];
     counters.publish_bytes_sent += payload_bytes;

@@ -4,6 +4,7 @@ Each test runs brokers one after another on one store directory, as a restarted 
 """
 import os
 import random
+import threading
 import time
 
 import pytest
@@ -159,10 +160,58 @@ def test_session_expiry_continues_on_wall_clock_time_across_a_restart(make_broke
     kept.disconnect()
 
 
-def crash_and_count(make_broker, tmp_path, qos, total=20000, crashes=3):
-    """Publishes QoS `qos` messages to an offline persistent subscriber until `total` are
-    acknowledged, killing the broker with SIGKILL at `crashes` random moments and restarting it;
-    returns (acknowledged sequence numbers, payloads the subscriber then received)."""
+class OnlineQos2Receiver(threading.Thread):
+    """A QoS 2 subscriber that stays connected through the crashes (reconnecting to whichever broker
+    `current` holds, with its session), and receives as the spec's method B does: a PUBLISH whose
+    identifier awaits PUBREL is not delivered again [MQTT-4.3.3-2]."""
+
+    def __init__(self, current, client_id):
+        super().__init__(daemon=True)
+        self.current = current  # a one-element list: the running broker
+        self.client_id = client_id
+        self.delivered = []
+        self.awaiting_pubrel = set()
+        self.done = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.done.is_set():
+                try:
+                    c, _ = raw.RawClient.connected(self.current[0], self.client_id, clean=False, timeout=2)
+                except (OSError, raw.Closed, TimeoutError, AssertionError):
+                    time.sleep(0.05)  # the broker is down or restarting; no event tells when it is back
+                    continue
+                with c:
+                    self.receive(c)
+        except Exception as e:  # reported by the test
+            self.error = e
+
+    def receive(self, c):
+        """Until the connection ends (the broker was killed) or the test is done."""
+        try:
+            while not self.done.is_set():
+                try:
+                    p = c.recv(timeout=2)
+                except TimeoutError:
+                    continue
+                if p.type == raw.PUBLISH:
+                    if p.packet_id not in self.awaiting_pubrel:
+                        self.awaiting_pubrel.add(p.packet_id)
+                        self.delivered.append(p.payload)
+                    c.send(raw.pubrec(p.packet_id))
+                elif p.type == raw.PUBREL:
+                    self.awaiting_pubrel.discard(p.packet_id)
+                    c.send(raw.pubcomp(p.packet_id))
+        except (raw.Closed, OSError):
+            return
+
+
+def crash_and_count(make_broker, tmp_path, qos, total=20000, crashes=3, online=False):
+    """Publishes QoS `qos` messages to a persistent subscriber until `total` are acknowledged,
+    killing the broker with SIGKILL at `crashes` random moments and restarting it; returns
+    (acknowledged sequence numbers, payloads the subscriber received). The subscriber is offline
+    until the end, or (online, QoS 2) connected throughout."""
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     kill_at = sorted(rng.sample(range(total // 10, total - total // 10), crashes))
@@ -173,6 +222,11 @@ def crash_and_count(make_broker, tmp_path, qos, total=20000, crashes=3):
     sub = PahoClient(b, "crash-sub", clean_session=False)
     sub.subscribe("crash/t", qos=qos)
     sub.disconnect()
+    current = [b]
+    receiver = None
+    if online:
+        receiver = OnlineQos2Receiver(current, "crash-sub")
+        receiver.start()
 
     acked = set()
     seq = 0
@@ -207,7 +261,19 @@ def crash_and_count(make_broker, tmp_path, qos, total=20000, crashes=3):
             pub.close()
         if crashed:
             b = restart(make_broker, b, "sigkill", settings)
+            current[0] = b
     assert next_id < 65536
+    if receiver is not None:
+        end = PahoClient(b, "crash-end")
+        end.publish("crash/t", b"end", qos=qos)
+        deadline = time.monotonic() + 60
+        while b"end" not in receiver.delivered and receiver.error is None:
+            assert time.monotonic() < deadline, "the end marker did not arrive"
+            time.sleep(0.05)  # polling the receiver thread's list
+        receiver.done.set()
+        receiver.join()
+        assert receiver.error is None, receiver.error
+        return acked, [p for p in receiver.delivered if p != b"end"]
     sub = PahoClient(b, "crash-sub", clean_session=False, timeout=30)
     assert sub.session_present
     end = PahoClient(b, "crash-end")
@@ -228,6 +294,17 @@ def test_no_acknowledged_message_is_lost_across_sigkill(make_broker, tmp_path, q
     assert not lost, f"acknowledged but lost: {sorted(lost)[:20]}"
     if qos == 2:
         assert duplicates == 0
+
+
+def test_MQTT_4_4_0_1_qos2_to_a_connected_subscriber_is_exactly_once_across_sigkill(make_broker, tmp_path):
+    acked, received = crash_and_count(make_broker, tmp_path, 2, total=5000, online=True)
+    got = {int(p) for p in received}
+    lost = acked - got
+    duplicates = len(received) - len(got)
+    print(f"QoS 2, subscriber connected: {len(acked)} acknowledged, {len(received)} received, "
+          f"{len(lost)} lost, {duplicates} duplicates")
+    assert not lost, f"acknowledged but lost: {sorted(lost)[:20]}"
+    assert duplicates == 0
 
 
 def test_a_damaged_store_is_quarantined_and_the_broker_serves(make_broker, tmp_path):
