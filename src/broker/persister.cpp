@@ -1,5 +1,7 @@
 #include "broker/persister.hpp"
 
+#include "broker/shard.hpp"
+#include "broker/shard_impl.hpp"
 #include "broker/stored_records.hpp"
 
 namespace pregon::broker {
@@ -7,6 +9,12 @@ namespace pregon::broker {
 using session::Delivery;
 using session::Inflight;
 using session::Session;
+
+namespace {
+
+uint64_t inflight_tag(const Session& s, uint16_t packet_id) { return (s.id() << 16) | packet_id; }
+
+}  // namespace
 
 void Persister::write_session(const Session& s, uint8_t protocol_level, std::optional<int64_t> disconnected_at) {
   if (!enabled() || !persistent(s)) return;
@@ -55,6 +63,9 @@ void Persister::write_inflight(const Session& s, const Inflight& f, bool was_que
   if (was_queued) batch_.erase_queued(s.client_id(), d.stored_sequence);
   const auto state = f.state == Inflight::State::AwaitPubAck ? storage::InflightState::AwaitPubAck
                                                              : storage::InflightState::AwaitPubRec;
+  if (f.state == Inflight::State::AwaitPubAck) {
+    unwritten_inflight_[inflight_tag(s, f.packet_id)] = static_cast<uint32_t>(batch_.size());
+  }
   batch_.put_inflight(s.client_id(), {f.packet_id, state, to_stored(d, message_id(d.message.get()))});
 }
 
@@ -70,7 +81,13 @@ void Persister::write_released(const Session& s, const Inflight& f) {
 void Persister::finish(const Session& s, const Delivery& d, std::optional<uint16_t> packet_id) {
   if (d.stored_sequence == 0) return;
   if (packet_id) {
-    batch_.erase_inflight(s.client_id(), *packet_id);
+    // A record not written yet, and never written before (QoS 1 has one), is taken back instead.
+    if (auto it = unwritten_inflight_.find(inflight_tag(s, *packet_id)); it != unwritten_inflight_.end()) {
+      batch_.withdraw(it->second);
+      unwritten_inflight_.erase(it);
+    } else {
+      batch_.erase_inflight(s.client_id(), *packet_id);
+    }
   } else {
     batch_.erase_queued(s.client_id(), d.stored_sequence);
   }
@@ -94,6 +111,8 @@ uint64_t Persister::hold_message(const session::MessagePtr& m) {
   auto [it, fresh] = messages_.try_emplace(m.get(), StoredMessage{0, 0});
   if (fresh) {
     it->second.id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
+    it->second.put_index = static_cast<uint32_t>(batch_.size());
+    it->second.put_generation = generation_;
     batch_.put_message(it->second.id, to_stored(*m, ClockPair::now()));
   }
   ++it->second.deliveries;
@@ -104,7 +123,11 @@ void Persister::release_message(const session::Message* m) {
   auto it = messages_.find(m);
   if (it == messages_.end()) return;
   if (--it->second.deliveries == 0) {
-    batch_.erase_message(it->second.id);
+    if (it->second.put_generation == generation_) {
+      batch_.withdraw(it->second.put_index);  // never written: nothing to erase
+    } else {
+      batch_.erase_message(it->second.id);
+    }
     messages_.erase(it);
   }
 }
@@ -114,13 +137,23 @@ uint64_t Persister::message_id(const session::Message* m) const {
   return it == messages_.end() ? 0 : it->second.id;
 }
 
-void Persister::commit(ShardRouter& router) {
+void Persister::commit(ShardRouter& router, When when) {
   if (!enabled() || (batch_.empty() && acks_.empty())) return;
-  store_->commit(std::move(batch_), [acks = std::move(acks_), &router](bool ok) mutable {
+  if (writing_ && when == When::Ready && batch_.byte_size() < kMaxWaitingBytes) return;
+  writing_ = true;
+  ++generation_;
+  unwritten_inflight_.clear();
+  store_->commit(std::move(batch_), [acks = std::move(acks_), &router, shard = shard_](bool ok) mutable {
     DurableAck::arrive_all(acks, ok, router);
+    router.post(shard, [](Shard& s) { s.impl().persister.committed(s.impl().router); });
   });
   batch_ = {};
   acks_ = {};
+}
+
+void Persister::committed(ShardRouter& router) {
+  writing_ = false;
+  commit(router);
 }
 
 }  // namespace pregon::broker

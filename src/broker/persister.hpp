@@ -11,6 +11,12 @@
 // Delivery records: a delivery is kept as "queued" (by the session's sequence number) until it
 // enters the in-flight window, then as "in flight" (by packet identifier) until its flow completes.
 //
+// One commit at a time per shard: while one is being written, the next batch grows across loop
+// passes and goes when the first is durable (or grows large). A QoS 1 delivery acknowledged
+// meanwhile, and a message whose last delivery ended meanwhile, are taken back out of the waiting
+// batch instead of being written and erased: with a subscriber that keeps up, most messages never
+// reach the disk, and the publisher is still acknowledged only after the commit that covers it.
+//
 // Ownership: one per shard; borrows the store, which outlives it.
 // Thread-safety: none; used on the shard's thread (commit callbacks run on the store's writer).
 #pragma once
@@ -31,8 +37,8 @@ namespace pregon::broker {
 class Persister {
  public:
   // `store` null: persistence is off and every call does nothing.
-  Persister(storage::DurableStore* store, std::atomic<uint64_t>& next_message_id)
-      : store_(store), next_message_id_(next_message_id) {}
+  Persister(storage::DurableStore* store, std::atomic<uint64_t>& next_message_id, unsigned shard)
+      : store_(store), next_message_id_(next_message_id), shard_(shard) {}
 
   bool enabled() const { return store_ != nullptr; }
   static bool persistent(const session::Session& s) { return s.expiry_interval != 0; }
@@ -64,22 +70,35 @@ class Persister {
   // Reports `ack` after this iteration's writes are durable.
   void hold(std::shared_ptr<DurableAck> ack) { acks_.push_back(std::move(ack)); }
 
-  // Hands this iteration's batch and held acknowledgements to the store. No-op when both are empty.
-  void commit(ShardRouter& router);
+  // Hands the waiting batch and held acknowledgements to the store, unless an earlier commit is
+  // still being written (then they wait for it; `now` overrides). No-op when both are empty.
+  enum class When { Ready, Now };
+  void commit(ShardRouter& router, When when = When::Ready);
 
  private:
   struct StoredMessage {
     uint64_t id;
     uint32_t deliveries;
+    uint32_t put_index = 0;       // its Put in batch_ ...
+    uint64_t put_generation = 0;  // ... if this is still generation_
   };
+  // The earlier commit is durable (posted to the shard by the store's writer).
+  void committed(ShardRouter& router);
+  // Past this size the waiting batch goes without waiting for the earlier commit.
+  static constexpr size_t kMaxWaitingBytes = size_t{4} << 20;
   uint64_t hold_message(const session::MessagePtr& m);
   void release_message(const session::Message* m);
   uint64_t message_id(const session::Message* m) const;
 
   storage::DurableStore* store_;
   std::atomic<uint64_t>& next_message_id_;
+  const unsigned shard_;
   storage::Batch batch_;
   std::vector<std::shared_ptr<DurableAck>> acks_;
+  uint64_t generation_ = 1;  // counts batches handed over; the one in batch_
+  bool writing_ = false;     // a commit of this shard is with the store
+  // In-flight QoS 1 records put in batch_ (generation_ only): session id << 16 | packet id -> Put index.
+  std::unordered_map<uint64_t, uint32_t> unwritten_inflight_;
   // Messages this shard has written, by address: a delivery holding the MessagePtr keeps it alive.
   std::unordered_map<const session::Message*, StoredMessage> messages_;
 };

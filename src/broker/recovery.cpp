@@ -183,7 +183,7 @@ class Loader final : public storage::LoadVisitor {
     for (const auto& client : orphans_) cleanup_.erase_session(client);
     state_.next_message_id().store(max_message_id_ + 1);
     // Each shard's rewrites first, then the erasures: a crash between them loses nothing.
-    for (Shard* shard : shards_) shard->impl().persister.commit(shard->impl().router);
+    for (Shard* shard : shards_) shard->impl().persister.commit(shard->impl().router, Persister::When::Now);
     if (auto* store = state_.store(); store != nullptr && !cleanup_.empty()) store->commit(std::move(cleanup_), {});
     spdlog::info("persistence: restored {} session{}, {} queued or in-flight message{}, {} retained message{}{}{}",
                  sessions_, sessions_ == 1 ? "" : "s", deliveries_, deliveries_ == 1 ? "" : "s", retained_,

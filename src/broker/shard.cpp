@@ -48,7 +48,7 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       config(st.config()),
       memory(st.memory(idx)),
       access(st.access()),
-      persister(st.store(), st.next_message_id()),
+      persister(st.store(), st.next_message_id(), idx),
       sessions(std::make_unique<session::MemorySessionStore>()),
       outbox(r.shard_count()) {}
 
@@ -85,6 +85,11 @@ void Shard::tick(TimePoint now) { impl_->tick(now); }
 void Shard::end_of_iteration() {
   impl_->flush_outbox();
   impl_->persister.commit(impl_->router);
+}
+
+void Shard::finish_writes() {
+  impl_->flush_outbox();
+  impl_->persister.commit(impl_->router, Persister::When::Now);
 }
 
 void Shard::drain_inbox(TimePoint now) { impl_->drain_inbox(now); }

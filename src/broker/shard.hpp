@@ -61,6 +61,9 @@ class Shard {
 
   // Called at the end of every loop iteration: hands the batches for other threads to their inboxes.
   void end_of_iteration();
+  // At the very end, the loops stopped: sends what end_of_iteration() sends, and hands the store
+  // every write still waiting, without waiting for the commit in progress.
+  void finish_writes();
 
   // Routes what other threads put in this shard's inbox; called after ShardRouter::notify_inbox.
   void drain_inbox(TimePoint now);

@@ -224,7 +224,7 @@ Server::~Server() {
   for (auto& w : workers_) w->doors.clear();
   for (auto& w : workers_) w->connections.reset();
   // The closes' last writes, then every pending commit, while the loops its callbacks post to exist.
-  for (auto& w : workers_) w->shard.end_of_iteration();
+  for (auto& w : workers_) w->shard.finish_writes();
   state_->close_store();
   workers_.clear();
 }

@@ -23,6 +23,8 @@ void append(rocksdb::WriteBatch& out, const Batch& batch) {
       case Batch::OpType::EraseRange:
         out.DeleteRange(op.key, op.value);
         break;
+      case Batch::OpType::Withdrawn:
+        break;
     }
   }
 }
