@@ -6,8 +6,8 @@
 
 #include <array>
 #include <functional>
-#include <memory>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 

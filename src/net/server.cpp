@@ -263,7 +263,6 @@ void Server::wait_for_stop(const ControlSignals* signals, const std::function<vo
   }
 }
 
-
 void Server::reload_certificates() {
   for (size_t i = 0; i < entrances_.size(); ++i) {
     Entrance& e = *entrances_[i];
