@@ -18,7 +18,7 @@ int run_check_config(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e);
+    return cli.exit(e) == 0 ? 0 : 1;  // --help, or a usage error (printed by exit)
   }
   config::Config config;
   try {

@@ -188,3 +188,5 @@ def test_check_config_reports_files_it_names_that_do_not_load(tmp_path):
     assert r.returncode == 1 and str(acl) in r.stderr
     missing = check_config(tmp_path / "missing.toml")
     assert missing.returncode == 1 and "cannot open" in missing.stderr
+    no_file = subprocess.run([BIN, "check-config"], capture_output=True, text=True, timeout=10)
+    assert no_file.returncode == 1 and "file is required" in no_file.stderr
