@@ -2,33 +2,24 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <string>
 
+#include "app/config_reload.hpp"
 #include "app/version.hpp"
 #include "config/config.hpp"
 #include "net/server.hpp"
 #include "net/control_signals.hpp"
+#include "observability/log_format.hpp"
 #include "observability/monitor.hpp"
 
 namespace pregon::app {
 
-namespace {
-
-void set_up_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("pregon");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(level));
-}
-
-}  // namespace
-
 int run_broker(int argc, char** argv) {
   CLI::App cli{"pregon: an MQTT 3.1, 3.1.1 and 5.0 broker.\n"
-               "Subcommands: `pregon pub --help`, `pregon sub --help`.",
+               "Subcommands: `pregon pub --help`, `pregon sub --help`, `pregon bench --help`,\n"
+               "`pregon passwd`, `pregon check-config FILE`.",
                "pregon"};
   std::string config_file;
   config::Overrides overrides;
@@ -37,6 +28,7 @@ int run_broker(int argc, char** argv) {
   cli.add_option("-b,--bind", overrides.bind, "listener address (overrides the file)");
   cli.add_option("-t,--threads", overrides.threads, "event-loop threads, 0 = one per core (overrides the file)");
   cli.add_option("-l,--log-level", overrides.log_level, "trace, debug, info, warn, error, critical, off");
+  cli.add_option("--log-format", overrides.log_format, "text, or json (one object per line)");
   cli.add_option("-d,--data-dir", overrides.data_dir, "persistence directory (overrides the file)");
   cli.add_flag("--no-persistence", overrides.no_persistence, "keep everything in memory only (overrides the file)");
   cli.add_option("--http-port", overrides.http_port, "monitoring HTTP port (overrides the file)");
@@ -55,7 +47,7 @@ int run_broker(int argc, char** argv) {
     fmt::print(stderr, "pregon: configuration error: {}\n", e.what());
     return 1;
   }
-  set_up_logging(config.log_level);
+  observability::configure_logging(spdlog::level::from_str(config.log_level), config.log_format);
 
   try {
     spdlog::info("pregon {} starting", kVersion);
@@ -67,7 +59,8 @@ int run_broker(int argc, char** argv) {
       spdlog::warn("anonymous access on {}:{}: clients that do not authenticate may connect{}", l.bind, l.port,
                    config.auth.password_file.empty() ? " (no password file is configured)" : "");
     }
-    server.run(&signals);
+    ConfigReload reload(config_file, overrides, config);
+    server.run(&signals, [&] { reload.reload(server); });
     spdlog::info("pregon stopped");
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());

@@ -3,10 +3,11 @@
 // event loops start, destroyed after them: messages built in a shard's memory may outlive the shard
 // (in the retained store, or in another thread's output queue).
 //
-// Thread-safety: the configuration is immutable; the retained store is guarded by its own mutex
-// (touched only for retained PUBLISHes and on SUBSCRIBE, never per ordinary message); a shard's
-// memory is allocated from by that shard's thread only; inboxes lock on their own; the durable store
-// is thread-safe.
+// Thread-safety: the configuration is immutable (as loaded at start-up; each shard works from its
+// own copy, whose limits a reload replaces on the shard's thread); the retained store is guarded
+// by its own mutex (touched only for retained PUBLISHes and on SUBSCRIBE, never per ordinary
+// message); a shard's memory is allocated from by that shard's thread only; inboxes lock on their
+// own; the durable store is thread-safe.
 #pragma once
 
 #include <atomic>

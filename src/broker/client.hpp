@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log_context.hpp"
 #include "base/ring_deque.hpp"
 #include "broker/client_link.hpp"
 #include "broker/durable_ack.hpp"
@@ -95,5 +96,10 @@ class Client {
   std::unique_ptr<TopicAliases> aliases_;
   std::unique_ptr<base::RingDeque<OwedAck>> owed_acks_;
 };
+
+// Whom a log line about `c` is about: its client identifier once it has a session, and its peer.
+inline base::LogContext log_context(const Client& c) {
+  return {c.session != nullptr ? std::string_view(c.session->client_id()) : std::string_view{}, c.link.peer()};
+}
 
 }  // namespace pregon::broker

@@ -38,8 +38,8 @@ unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count) {
 void ShardImpl::refuse_connect(Client& c, std::string_view client_id, ReasonCode reason, std::string_view why) {
   // [MQTT-3.2.2-4 / 3.2.2-6] a refusing CONNACK has Session Present 0, then the connection closes.
   send(c, protocol::ConnAck{false, reason, {}});
-  spdlog::info("connection refused: id={} addr={} reason={} ({})", client_id, c.link.peer(),
-               protocol::reason_name(reason), why);
+  base::log_about({client_id, c.link.peer()}, spdlog::level::info, "connection refused: reason={} ({})",
+                  protocol::reason_name(reason), why);
   c.publish_will_on_close = false;
   c.close_reason = std::string(why);
   c.state = Client::State::Closing;
@@ -215,7 +215,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
       s->will.reset();
       old.publish_will_on_close = false;
       old.session = nullptr;
-      spdlog::info("client disconnected: id={} addr={} reason=session taken over", client_id, old.link.peer());
+      base::log_about({client_id, old.link.peer()}, spdlog::level::info, "client disconnected: reason=session taken over");
       attached.erase(at);
       state.connected_clients().remove();
       close_client(old, ReasonCode::SessionTakenOver, "session taken over");
@@ -267,10 +267,9 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   }
   send(c, ack);
   ++counters.connects_accepted;
-  spdlog::info("client connected: id={} addr={} protocol={} keepalive={} clean={} session_present={}",
-               client_id, c.link.peer(),
-               p.version == ProtocolVersion::V5 ? "5.0" : p.version == ProtocolVersion::V311 ? "3.1.1" : "3.1",
-               keep_alive, p.clean_start, session_present);
+  base::log_about(log_context(c), spdlog::level::info, "client connected: protocol={} keepalive={} clean={} session_present={}",
+                  p.version == ProtocolVersion::V5 ? "5.0" : p.version == ProtocolVersion::V311 ? "3.1.1" : "3.1",
+                  keep_alive, p.clean_start, session_present);
 
   if (session_present) {
     // [MQTT-4.4.0-1] resend unacknowledged PUBLISHes with DUP, and PUBRELs, in their original order.

@@ -92,7 +92,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   } else if (const auto& acl = (*access).acl; acl && !acl->may_publish(identity_of(s), topic)) {
     // Not routed. 5.0 is told (0x87 Not authorized); 3.1.1 has no way to say it, so it is acknowledged.
     if (c.is_v5()) outcome = ReasonCode::NotAuthorized;
-    spdlog::debug("client {}: publish to {} denied by the ACL", s.client_id(), topic);
+    base::log_about(log_context(c), spdlog::level::debug, "publish to {} denied by the ACL", topic);
   } else if (c.is_v5() && p.qos != QoS::AtMostOnce &&
              static_cast<uint64_t>(state.queued_bytes().load(std::memory_order_relaxed)) + topic.size() +
                      p.payload.size() >

@@ -96,6 +96,8 @@ void Shard::drain_inbox(TimePoint now) { impl_->drain_inbox(now); }
 
 void Shard::set_access(std::shared_ptr<const Access> access) { impl_->access = std::move(access); }
 
+void Shard::set_limits(const config::Limits& limits) { impl_->config.limits = limits; }
+
 void Shard::shutdown(TimePoint) {
   for (Client* c : impl_->clients) {
     if (c->state == Client::State::Closing) continue;
@@ -253,10 +255,9 @@ void ShardImpl::close_client(Client& c, ReasonCode reason, std::string_view why,
 
 void ShardImpl::on_closed(Client& c, TimePoint now) {
   if (c.session != nullptr) {
-    spdlog::info("client disconnected: id={} addr={} reason={}", c.session->client_id(), c.link.peer(),
-                 c.close_reason);
+    base::log_about(log_context(c), spdlog::level::info, "client disconnected: reason={}", c.close_reason);
   } else {
-    spdlog::debug("connection closed: addr={} reason={}", c.link.peer(), c.close_reason);
+    base::log_about(log_context(c), spdlog::level::debug, "connection closed: reason={}", c.close_reason);
   }
   detach(c, now);
   clients.erase(&c);

@@ -72,6 +72,10 @@ class Shard {
   // Connected clients keep their sessions; the new rules apply to what they do next.
   void set_access(std::shared_ptr<const Access> access);
 
+  // Replaces the limits (a reload). Each is checked when it next applies: to the next packet,
+  // message, subscription or CONNECT; what was already admitted stays.
+  void set_limits(const config::Limits& limits);
+
   // Server shutdown: 5.0 clients get DISCONNECT 0x8B, every connection is closed.
   void shutdown(TimePoint now);
 

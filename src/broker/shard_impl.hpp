@@ -78,7 +78,8 @@ struct ShardImpl {
   unsigned index;
   BrokerState& state;
   ShardRouter& router;
-  const config::Config& config;
+  // The broker's configuration, copied: a reload replaces its limits on this thread (set_limits).
+  config::Config config;
   session::MessageMemory& memory;  // this thread's pool and encoding scratch
   std::shared_ptr<const Access> access;  // password file, ACL, anonymous access; replaced on reload
   Persister persister;

@@ -88,6 +88,10 @@ Config apply_overrides(Config base, const Overrides& overrides) {
     if (auto wrong = check_log_level(*overrides.log_level)) throw_flag("log-level", *wrong);
     base.log_level = *overrides.log_level;
   }
+  if (overrides.log_format) {
+    if (auto wrong = check_log_format(*overrides.log_format)) throw_flag("log-format", *wrong);
+    base.log_format = *overrides.log_format;
+  }
   if (overrides.data_dir) {
     if (auto wrong = check_directory(*overrides.data_dir)) throw_flag("data-dir", *wrong);
     base.persistence.dir = *overrides.data_dir;

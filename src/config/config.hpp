@@ -110,6 +110,7 @@ struct Http {
 struct Config {
   unsigned threads = 0;              // event-loop threads; 0 means one per core; at most 1024
   std::string log_level = "info";    // trace, debug, info, warn, error, critical, off
+  std::string log_format = "text";   // text, or json: one JSON object per line
   Listener listener;                // [listener]
   std::vector<Listener> listeners;  // [[listeners]]: more, each on its own port
   Limits limits;
@@ -136,6 +137,17 @@ Config load_config_file(const std::string& path);
 // Validates and parses TOML text; `source` names it in messages. Throws ConfigError.
 Config parse_config(std::string_view toml_text, const std::string& source);
 
+// One setting as the file writes it: its key path ("limits.max_packet_size", "listeners[0].port")
+// and its value in TOML syntax (strings quoted; secrets shown as "(hidden)"; an unset optional as
+// "unset").
+struct Setting {
+  std::string key;
+  std::string value;
+};
+
+// Every setting of `c`, [[listeners]] entries included, in the order of the schema.
+std::vector<Setting> list_settings(const Config& c);
+
 // The number of event-loop threads to run: `threads`, or the number of cores when it is 0.
 unsigned effective_threads(const Config& c);
 
@@ -146,7 +158,7 @@ bool allow_anonymous(const Listener& l);
 // [listener] first, then every [[listeners]] entry.
 std::vector<Listener> all_listeners(const Config& c);
 
-// Command-line flags that override the file (--port, --bind, --threads, --log-level, --data-dir,
+// Command-line flags that override the file (--port, --bind, --threads, --log-level, --log-format, --data-dir,
 // --no-persistence, --http-port). Integers are taken wide so that the range check, and its message, is the same
 // as for the file.
 struct Overrides {
@@ -154,6 +166,7 @@ struct Overrides {
   std::optional<std::string> bind;
   std::optional<int64_t> threads;
   std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
   std::optional<std::string> data_dir;
   bool no_persistence = false;
   std::optional<int64_t> http_port;
@@ -166,6 +179,7 @@ Config apply_overrides(Config base, const Overrides& overrides);
 // The accepted log_level names, for help texts; in increasing severity, "off" last.
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
                                                   "error", "critical", "off"};
+inline constexpr std::string_view kLogFormats[] = {"text", "json"};
 inline constexpr std::string_view kSyncModes[] = {"batch", "always", "none"};
 inline constexpr std::string_view kCorruptionActions[] = {"quarantine", "fail"};
 inline constexpr std::string_view kQueueOverflowPolicies[] = {"drop_oldest", "drop_newest", "refuse"};

@@ -1,11 +1,13 @@
-// parse_config: TOML text -> Config. The schema below is the single list of accepted tables and
-// keys; anything not in it is an error, so that a typo ("max_pakcet_size") is reported instead of
-// being silently ignored while the default stays in force.
+// parse_config: TOML text -> Config, and list_settings: Config -> its settings by key path. The
+// schema below is the single list of accepted tables and keys; anything not in it is an error, so
+// that a typo ("max_pakcet_size") is reported instead of being silently ignored while the default
+// stays in force.
 #include <toml++/toml.h>
 
 #include <array>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -16,11 +18,20 @@
 namespace pregon::config {
 namespace {
 
-// One accepted key: its name and how to read its value into the Config.
+// One accepted key: its name, how to read its value into the Config, and how to list the value a
+// Config holds (for comparing two configurations on reload).
 struct KeySpec {
   std::string_view name;
   std::function<void(const toml::node&, const std::string& path, Config&, Diagnostics&)> read;
+  std::function<void(const Config&, const std::string& path, std::vector<Setting>&)> show;
 };
+
+// The field accessors are written for the reader and take a mutable Config; showing only reads
+// through them.
+Config& readable(const Config& c) { return const_cast<Config&>(c); }
+
+// Long enough for any path a setting holds, so that two different values never look the same.
+constexpr std::size_t kMaxShownBytes = 4096;
 
 void report(Diagnostics& d, const toml::source_region& where, const std::string& path,
             std::string_view what) {
@@ -71,6 +82,9 @@ KeySpec integer_key(std::string_view name, Range range, Field field) {
               return report(d, node.source(), path, "does not fit its field (internal error)");
             }
             field(config) = static_cast<Member>(value);
+          },
+          [field](const Config& config, const std::string& path, std::vector<Setting>& out) {
+            out.push_back({path, std::to_string(+field(readable(config)))});
           }};
 }
 
@@ -80,19 +94,32 @@ KeySpec bool_key(std::string_view name, Field field) {
                         Diagnostics& d) {
             if (!node.is_boolean()) return report_type(d, node, path, "a boolean (true or false)");
             field(config) = node.as_boolean()->get();
+          },
+          [field](const Config& config, const std::string& path, std::vector<Setting>& out) {
+            out.push_back({path, field(readable(config)) ? "true" : "false"});
           }};
 }
 
-// A string key, checked by `check` (returns what is wrong, if anything).
+// A string key, checked by `check` (returns what is wrong, if anything). A `secret` one is listed
+// as "(hidden)" when set, so that its value never reaches a log line.
 template <class Field, class Check>
-KeySpec string_key(std::string_view name, Field field, Check check) {
-  return {name, [field, check](const toml::node& node, const std::string& path, Config& config,
-                               Diagnostics& d) {
+KeySpec string_key(std::string_view name, Field field, Check check, bool secret = false) {
+  return {name,
+          [field, check](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
             if (!node.is_string()) return report_type(d, node, path, "a string");
             const std::string& value = node.as_string()->get();
             if (auto wrong = check(value)) return report(d, node.source(), path, *wrong);
             field(config) = value;
+          },
+          [field, secret](const Config& config, const std::string& path, std::vector<Setting>& out) {
+            const std::string& value = field(readable(config));
+            out.push_back({path, secret && !value.empty() ? "(hidden)" : quoted(value, kMaxShownBytes)});
           }};
+}
+
+void show_table(const Config& config, const std::string& path, const std::vector<KeySpec>& keys,
+                std::vector<Setting>& out) {
+  for (const KeySpec& spec : keys) spec.show(config, join_key_path(path, spec.name), out);
 }
 
 void read_table(const toml::table& table, const std::string& path,
@@ -100,10 +127,14 @@ void read_table(const toml::table& table, const std::string& path,
 
 // A sub-table such as [limits], whose own keys are `keys`.
 KeySpec table_key(std::string_view name, std::vector<KeySpec> keys) {
-  return {name, [keys = std::move(keys)](const toml::node& node, const std::string& path,
-                                         Config& config, Diagnostics& d) {
+  auto shared = std::make_shared<const std::vector<KeySpec>>(std::move(keys));
+  return {name,
+          [shared](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
             if (!node.is_table()) return report_type(d, node, path, "a table");
-            read_table(*node.as_table(), path, keys, config, d);
+            read_table(*node.as_table(), path, *shared, config, d);
+          },
+          [shared](const Config& config, const std::string& path, std::vector<Setting>& out) {
+            show_table(config, path, *shared, out);
           }};
 }
 
@@ -145,7 +176,7 @@ void read_table(const toml::table& table, const std::string& path,
 }
 
 // The keys of [listener] and of each [[listeners]] entry; `which` picks the one being read.
-std::vector<KeySpec> listener_keys(Listener& (*which)(Config&)) {
+std::vector<KeySpec> listener_keys(std::function<Listener&(Config&)> which) {
   const auto any_text = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
   return {
       string_key("bind", [which](Config& c) -> std::string& { return which(c).bind; }, check_bind_address),
@@ -154,6 +185,10 @@ std::vector<KeySpec> listener_keys(Listener& (*which)(Config&)) {
               [which](const toml::node& node, const std::string& path, Config& config, Diagnostics& d) {
                 if (!node.is_boolean()) return report_type(d, node, path, "a boolean (true or false)");
                 which(config).allow_anonymous = node.as_boolean()->get();
+              },
+              [which](const Config& config, const std::string& path, std::vector<Setting>& out) {
+                const std::optional<bool>& value = which(readable(config)).allow_anonymous;
+                out.push_back({path, !value ? "unset" : *value ? "true" : "false"});
               }},
       integer_key("max_connections", kListenerMaxConnectionsRange,
                   [which](Config& c) -> uint32_t& { return which(c).max_connections; }),
@@ -186,6 +221,12 @@ KeySpec listeners_key() {
               config.listeners.emplace_back();
               read_table(*entry.as_table(), path + '[' + std::to_string(i++) + ']', keys, config, d);
             }
+          },
+          [](const Config& config, const std::string& path, std::vector<Setting>& out) {
+            for (size_t i = 0; i < config.listeners.size(); ++i) {
+              const auto keys = listener_keys([i](Config& c) -> Listener& { return c.listeners[i]; });
+              show_table(config, path + '[' + std::to_string(i) + ']', keys, out);
+            }
           }};
 }
 
@@ -202,7 +243,7 @@ std::vector<KeySpec> schema() {
       string_key("jwt_key_file", [](Config& c) -> std::string& { return c.auth.jwt_key_file; },
                  [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
       string_key("jwt_secret", [](Config& c) -> std::string& { return c.auth.jwt_secret; },
-                 [](std::string_view) -> std::optional<std::string> { return std::nullopt; }),
+                 [](std::string_view) -> std::optional<std::string> { return std::nullopt; }, true),
       string_key("jwt_username_claim", [](Config& c) -> std::string& { return c.auth.jwt_username_claim; },
                  [](std::string_view v) -> std::optional<std::string> {
                    if (v.empty()) return "the claim name must not be empty";
@@ -273,13 +314,14 @@ std::vector<KeySpec> schema() {
       string_key("bind", [](Config& c) -> std::string& { return c.http.bind; }, check_bind_address),
       integer_key("port", kPortRange, [](Config& c) -> uint16_t& { return c.http.port; }),
       string_key("username", [](Config& c) -> std::string& { return c.http.username; }, check_http_username),
-      string_key("password", [](Config& c) -> std::string& { return c.http.password; }, check_http_credential),
-      string_key("token", [](Config& c) -> std::string& { return c.http.token; }, check_http_credential),
+      string_key("password", [](Config& c) -> std::string& { return c.http.password; }, check_http_credential, true),
+      string_key("token", [](Config& c) -> std::string& { return c.http.token; }, check_http_credential, true),
   };
   return {
       integer_key("threads", kThreadsRange, [](Config& c) -> unsigned& { return c.threads; }),
       string_key("log_level", [](Config& c) -> std::string& { return c.log_level; },
                  check_log_level),
+      string_key("log_format", [](Config& c) -> std::string& { return c.log_format; }, check_log_format),
       table_key("listener", std::move(listener)),
       listeners_key(),
       table_key("limits", std::move(limits)),
@@ -313,6 +355,12 @@ Config parse_config(std::string_view toml_text, const std::string& source) {
   }
   diagnostics.throw_if_any();
   return config;
+}
+
+std::vector<Setting> list_settings(const Config& c) {
+  std::vector<Setting> out;
+  show_table(c, "", schema(), out);
+  return out;
 }
 
 }  // namespace pregon::config

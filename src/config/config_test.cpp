@@ -229,7 +229,7 @@ TEST(ParseConfigErrors, UnknownTableIsRejected) {
   EXPECT_EQ(error_of("[listner]\nport = 1\n"),
             "test.toml:1:2: listner: unknown key or table; did you mean listener?");
   EXPECT_THAT(error_of("[tls]\n"), AllOf(StartsWith("test.toml:1:2: tls: unknown key or table"),
-                                         HasSubstr("threads, log_level, listener, listeners, limits")));
+                                         HasSubstr("threads, log_level, log_format, listener, listeners, limits")));
 }
 
 TEST(ParseConfigErrors, UnknownRootKeyIsRejected) {
@@ -301,6 +301,21 @@ TEST(ParseConfigErrors, BadLogLevelListsTheAccepted) {
             "test.toml:1:13: log_level: \"verbose\" is not a log level (expected one of trace, "
             "debug, info, warn, error, critical, off)");
   EXPECT_THAT(error_of("log_level = \"INFO\""), HasSubstr("is not a log level"));
+}
+
+TEST(ParseConfig, ReadsLogFormat) {
+  EXPECT_EQ(Config{}.log_format, "text");
+  EXPECT_EQ(parse_config("log_format = \"json\"", "t.toml").log_format, "json");
+  EXPECT_EQ(error_of("log_format = \"xml\""),
+            "test.toml:1:14: log_format: \"xml\" is not a log format (expected one of text, json)");
+}
+
+TEST(ApplyOverrides, LogFormatIsCheckedAndApplied) {
+  Overrides o;
+  o.log_format = "json";
+  EXPECT_EQ(apply_overrides(Config{}, o).log_format, "json");
+  o.log_format = "yaml";
+  EXPECT_THROW(apply_overrides(Config{}, o), ConfigError);
 }
 
 TEST(ParseConfigErrors, BadPersistenceChoicesListTheAccepted) {

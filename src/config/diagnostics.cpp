@@ -11,7 +11,6 @@ namespace {
 // Beyond this many recorded mistakes the rest are summarised, so that a garbage file (or a fuzzer)
 // cannot make a message of unbounded length.
 constexpr std::size_t kMaxReported = 20;
-constexpr std::size_t kMaxQuotedBytes = 64;
 
 bool is_bare_key_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -105,10 +104,10 @@ std::string join_key_path(std::string_view parent, std::string_view key) {
   return path;
 }
 
-std::string quoted(std::string_view text) {
+std::string quoted(std::string_view text, std::size_t max_bytes) {
   bool cut = false;
-  if (text.size() > kMaxQuotedBytes) {
-    std::size_t end = kMaxQuotedBytes;
+  if (text.size() > max_bytes) {
+    std::size_t end = max_bytes;
     // Step back over UTF-8 continuation bytes (10xxxxxx) so no character is split.
     while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
     text = text.substr(0, end);

@@ -6,6 +6,7 @@
 // Internal to src/config/. Ownership: a Diagnostics lives for one parse. Not thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -43,8 +44,9 @@ std::string key_text(std::string_view key);
 std::string join_key_path(std::string_view parent, std::string_view key);
 
 // A string value for a message: in double quotes, with control characters, quotes and backslashes
-// escaped, cut after 64 bytes (at a UTF-8 character boundary).
-std::string quoted(std::string_view text);
+// escaped, cut after `max_bytes` (at a UTF-8 character boundary).
+inline constexpr std::size_t kMaxQuotedBytes = 64;
+std::string quoted(std::string_view text, std::size_t max_bytes = kMaxQuotedBytes);
 
 // Free text from elsewhere (the TOML parser's own description) with control characters escaped, so
 // that it stays on one line.

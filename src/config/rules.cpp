@@ -71,6 +71,10 @@ std::optional<std::string> check_log_level(std::string_view level) {
   return check_one_of(level, kLogLevels, "a log level");
 }
 
+std::optional<std::string> check_log_format(std::string_view format) {
+  return check_one_of(format, kLogFormats, "a log format");
+}
+
 std::optional<std::string> check_sync_mode(std::string_view mode) {
   return check_one_of(mode, kSyncModes, "a sync mode");
 }

@@ -64,6 +64,7 @@ inline constexpr Range kBatchMaxWritesRange{1, 1'000'000};
 std::optional<std::string> check_one_of(std::string_view value, std::span<const std::string_view> choices,
                                         std::string_view noun);
 std::optional<std::string> check_log_level(std::string_view level);
+std::optional<std::string> check_log_format(std::string_view format);
 std::optional<std::string> check_sync_mode(std::string_view mode);
 std::optional<std::string> check_on_corruption(std::string_view action);
 std::optional<std::string> check_queue_overflow(std::string_view policy);

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_context.hpp"
+
 namespace pregon::net {
 
 ConnectionSet::ConnectionSet(EventLoop& loop, ConnectionHandler& handler, Options options, TransferFn transfer)
@@ -33,7 +35,7 @@ TcpConnection* ConnectionSet::adopt(Accepted socket, std::span<const uint8_t> in
   auto owned = std::make_unique<TcpConnection>(*this, std::move(socket));
   TcpConnection* c = owned.get();
   if (auto r = c->start(); !r) {
-    spdlog::error("{}: cannot watch the socket: {}", c->peer(), r.error().message());
+    base::log_about({{}, c->peer()}, spdlog::level::err, "cannot watch the socket: {}", r.error().message());
     return nullptr;
   }
   connections_.emplace(c, std::move(owned));
@@ -70,7 +72,8 @@ void ConnectionSet::retire(TcpConnection& c) { retired_.push_back(&c); }
 
 void ConnectionSet::move_connection(int target, MovedConnection m) {
   if (!transfer_) {
-    spdlog::error("{}: cannot move the connection to loop {}: no transfer route", m.socket.peer, target);
+    base::log_about({{}, m.socket.peer}, spdlog::level::err, "cannot move the connection to loop {}: no transfer route",
+                    target);
     return;  // m.fd closes here
   }
   transfer_(static_cast<unsigned>(target), std::move(m));

@@ -70,6 +70,8 @@ class ConnectionSet final : public LoopHooks {
   void begin_shutdown(std::function<void()> on_drained);
 
   size_t size() const { return connections_.size(); }
+  // Options::max_input_bytes from now on (limits.max_packet_size changed on reload).
+  void set_max_input_bytes(size_t bytes) { options_.max_input_bytes = bytes; }
   EventLoop& loop() { return loop_; }
 
   // LoopHooks
@@ -91,7 +93,7 @@ class ConnectionSet final : public LoopHooks {
 
   EventLoop& loop_;
   ConnectionHandler& handler_;
-  const Options options_;
+  Options options_;
   TransferFn transfer_;
 
   std::unordered_map<TcpConnection*, std::unique_ptr<TcpConnection>> connections_;

@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_context.hpp"
 #include "broker/broker_state.hpp"
 #include "broker/recovery.hpp"
 #include "broker/shard.hpp"
@@ -116,7 +117,7 @@ struct Server::Worker {
     if (door.tls) {
       a.tls = TlsStream::accept(*door.tls);
       if (!a.tls) {
-        spdlog::error("{}: cannot start TLS: {}", a.peer, take_openssl_error());
+        base::log_about({{}, a.peer}, spdlog::level::err, "cannot start TLS: {}", take_openssl_error());
         return;
       }
     }
@@ -192,7 +193,8 @@ Server::Server(config::Config config)
   for (unsigned i = 0; i < n; ++i) {
     auto transfer = [this](unsigned target, MovedConnection m) {
       if (target >= workers_.size()) {
-        spdlog::error("{}: cannot move the connection to loop {}: there are {}", m.socket.peer, target, workers_.size());
+        base::log_about({{}, m.socket.peer}, spdlog::level::err, "cannot move the connection to loop {}: there are {}",
+                        target, workers_.size());
         return;
       }
       // std::function needs a copyable closure; the descriptor travels in a shared holder that
@@ -236,7 +238,7 @@ void Server::request_stop() noexcept {
   [[maybe_unused]] ssize_t n = ::write(stop_fd_.get(), &one, sizeof one);
 }
 
-void Server::run(const ControlSignals* signals) {
+void Server::run(const ControlSignals* signals, std::function<void()> on_hangup) {
   if (ran_) throw std::logic_error("Server::run called twice");
   ran_ = true;
   for (size_t i = 0; i < workers_.size(); ++i) {
@@ -249,11 +251,11 @@ void Server::run(const ControlSignals* signals) {
     spdlog::info("listening on {}{}{} ({} thread{})", e->policy.name, e->tls ? " (TLS)" : "",
                  e->config.proxy_protocol ? " (PROXY protocol)" : "", workers_.size(), workers_.size() == 1 ? "" : "s");
   }
-  wait_for_stop(signals);
+  wait_for_stop(signals, on_hangup);
   shut_down();
 }
 
-void Server::wait_for_stop(const ControlSignals* signals) {
+void Server::wait_for_stop(const ControlSignals* signals, const std::function<void()>& on_hangup) {
   pollfd fds[2] = {{stop_fd_.get(), POLLIN, 0}, {signals != nullptr ? signals->fd() : -1, POLLIN, 0}};
   for (;;) {
     if (::poll(fds, 2, -1) < 0) {
@@ -270,18 +272,13 @@ void Server::wait_for_stop(const ControlSignals* signals) {
     if ((fds[1].revents & POLLIN) != 0) {
       const int sig = signals->take();
       if (sig == SIGHUP) {
-        reload();
+        if (on_hangup) on_hangup();
       } else if (sig != 0) {
         spdlog::info("stopping on {}", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal");
         return;
       }
     }
   }
-}
-
-void Server::reload() {
-  reload_access();
-  reload_certificates();
 }
 
 void Server::reload_certificates() {
@@ -302,22 +299,29 @@ void Server::reload_certificates() {
   }
 }
 
-void Server::reload_access() {
-  const config::Config& c = state_->config();
+base::Expected<void, std::string> Server::reconfigure(const config::Config& next) {
   std::shared_ptr<const broker::Access> access;
   try {
-    access = std::make_shared<const broker::Access>(broker::Access::load(c));
+    access = std::make_shared<const broker::Access>(broker::Access::load(next));
   } catch (const std::exception& e) {
-    spdlog::error("reload on SIGHUP failed, the previous rules stay: {}", e.what());
-    return;
+    return base::unexpected(std::string(e.what()));
   }
+  // The read buffer must hold a whole packet of the new size before the shard sees it.
+  const size_t max_input_bytes = size_t{next.limits.max_packet_size} + ConnectionSet::kReadChunk;
   for (auto& w : workers_) {
     Worker* worker = w.get();
-    worker->loop.post([worker, access] { worker->shard.set_access(access); });
+    worker->loop.post([worker, access, limits = next.limits, max_input_bytes] {
+      worker->shard.set_access(access);
+      worker->shard.set_limits(limits);
+      worker->connections->set_max_input_bytes(max_input_bytes);
+      for (auto& door : worker->doors) door->socket.limit_accept_rate(limits.max_accept_rate);
+    });
   }
   spdlog::info("reloaded on SIGHUP: password file {}, ACL file {}",
-               c.auth.password_file.empty() ? "none" : c.auth.password_file,
-               c.auth.acl_file.empty() ? "none" : c.auth.acl_file);
+               next.auth.password_file.empty() ? "none" : next.auth.password_file,
+               next.auth.acl_file.empty() ? "none" : next.auth.acl_file);
+  reload_certificates();
+  return {};
 }
 
 void Server::shut_down() {

@@ -7,17 +7,24 @@
 // run(). The app's main() would read:
 //     net::ControlSignals signals;   // first: blocks SIGINT/SIGTERM/SIGHUP before any thread exists
 //     net::Server server(config);    // binds; throws on a busy port or a bad address
-//     server.run(&signals);          // returns after SIGINT/SIGTERM, everything closed and joined Then every loop stops accepting, calls Shard::shutdown, flushes and closes its
-// connections (at most about 2 s), and once all loops are drained they stop and are joined.
+//     server.run(&signals, on_hangup);  // returns after SIGINT/SIGTERM, everything closed and joined
+// Then every loop stops accepting, calls Shard::shutdown, flushes and closes its connections (at
+// most about 2 s), and once all loops are drained they stop and are joined. SIGHUP calls
+// `on_hangup` on run()'s thread; the app reads its configuration again there and calls
+// reconfigure().
 //
 // Ownership: owns everything it creates; nothing outlives it. Thread-safety: construct, run() and
-// destroy on one thread; request_stop() from any thread or a signal handler; port() any time.
+// destroy on one thread, reconfigure() on that thread too (from on_hangup); request_stop() from any
+// thread or a signal handler; port() any time.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "config/config.hpp"
 #include "net/endpoint.hpp"
 #include "net/unique_fd.hpp"
@@ -49,9 +56,16 @@ class Server {
   broker::ShardRouter& router();
   broker::BrokerState& state() { return *state_; }
 
-  // Starts the loop threads and blocks until request_stop() or one of `signals`, then shuts down
-  // and joins the threads. Call once.
-  void run(const ControlSignals* signals = nullptr);
+  // Starts the loop threads and blocks until request_stop() or SIGINT/SIGTERM from `signals`, then
+  // shuts down and joins the threads; SIGHUP calls `on_hangup` (when given). Call once.
+  void run(const ControlSignals* signals = nullptr, std::function<void()> on_hangup = {});
+
+  // A reload: reads the password, ACL and JWT key files of `next.auth` and hands them and
+  // `next.limits` to every loop (connections already open keep their sessions; each limit applies
+  // from its next check), then reads every TLS listener's certificates again (a listener whose
+  // files fail keeps its previous ones, logged). When the auth files fail, nothing changes and the
+  // error is returned. Listener settings are not taken from `next`.
+  base::Expected<void, std::string> reconfigure(const config::Config& next);
 
   // Async-signal-safe (one write to an eventfd); any thread; before run() it makes run() return
   // right after starting.
@@ -62,11 +76,7 @@ class Server {
   struct Entrance;
   class Router;
 
-  void wait_for_stop(const ControlSignals* signals);
-  // SIGHUP: reads the password and ACL files and the TLS certificates again and hands them to
-  // every loop; connections already open keep theirs. On an error the old ones stay (logged).
-  void reload();
-  void reload_access();
+  void wait_for_stop(const ControlSignals* signals, const std::function<void()>& on_hangup);
   void reload_certificates();
   void shut_down();
 

@@ -187,6 +187,20 @@ TEST(Server, StopsOnSigterm) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
+TEST(Server, SighupCallsTheHangupHandlerWhereAuthFilesThatFailChangeNothing) {
+  Server server(test_config());
+  ControlSignals signals;
+  ASSERT_EQ(::raise(SIGHUP), 0);  // pending, reported through the signalfd
+  std::string error;
+  server.run(&signals, [&] {
+    config::Config next = test_config();
+    next.auth.acl_file = "/nonexistent/acl";
+    if (auto done = server.reconfigure(next); !done) error = done.error();
+    server.request_stop();
+  });
+  EXPECT_NE(error.find("auth.acl_file: /nonexistent/acl"), std::string::npos) << error;
+}
+
 TEST(Server, ABusyPortFailsStartUpWithAClearError) {
   RunningServer first(test_config());
   try {

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/log_context.hpp"
 #include "net/connection_set.hpp"
 #include "net/proxy_header.hpp"
 
@@ -146,7 +147,7 @@ void TcpConnection::pump_tls() {
   for (;;) {
     const TlsStream::ReadResult r = tls_->read(plain);
     if (r.status == TlsStream::Status::kFailed) {
-      spdlog::info("{}: TLS refused: {}", peer_, tls_->error());
+      base::log_about({{}, peer_}, spdlog::level::info, "TLS refused: {}", tls_->error());
       send_now(tls_->pending_output());  // the alert, if the socket takes it at once
       fail(EPROTO);
       return;
@@ -160,8 +161,8 @@ void TcpConnection::pump_tls() {
     if (state_ != State::kOpen || failed_) return;  // closed, failed, or moved with the stream
   }
   if (!was_established && tls_->handshake_done()) {
-    spdlog::debug("{}: {}{}{}", peer_, tls_->description(), tls_->peer_identity().empty() ? "" : ", certificate of ",
-                  tls_->peer_identity());
+    base::log_about({{}, peer_}, spdlog::level::debug, "{}{}{}", tls_->description(),
+                    tls_->peer_identity().empty() ? "" : ", certificate of ", tls_->peer_identity());
   }
   if (!tls_->pending_output().empty()) mark_dirty();
 }
@@ -188,7 +189,7 @@ void TcpConnection::deliver(std::span<const uint8_t> data) {
     input_.consume(consumed);
   }
   if (input_.size() > owner_.options_.max_input_bytes) {
-    spdlog::warn("{}: {} bytes of input not consumed, closing", peer_, input_.size());
+    base::log_about({{}, peer_}, spdlog::level::warn, "{} bytes of input not consumed, closing", input_.size());
     fail(EMSGSIZE);
     return;
   }
@@ -196,7 +197,8 @@ void TcpConnection::deliver(std::span<const uint8_t> data) {
 }
 
 void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
-  spdlog::debug("{}: moving to loop {} with {} unconsumed bytes", peer_, target, unconsumed.size());
+  base::log_about({{}, peer_}, spdlog::level::debug, "moving to loop {} with {} unconsumed bytes", target,
+                  unconsumed.size());
   MovedConnection m;
   m.unconsumed.assign(unconsumed.begin(), unconsumed.end());
   m.socket.peer = peer_;
@@ -206,7 +208,8 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
   m.socket.fd = std::move(fd_);
   if (!output_.empty()) {
     // The broker forgets the client before moving it, so nothing should be queued.
-    spdlog::warn("{}: {} queued bytes dropped when moving the connection", peer_, output_.size());
+    base::log_about({{}, peer_}, spdlog::level::warn, "{} queued bytes dropped when moving the connection",
+                    output_.size());
     output_.clear();
   }
   moved_ = true;
@@ -288,7 +291,7 @@ void TcpConnection::flush_tls() {
       filled += take;
     }
     if (!tls_->write(record.first(filled))) {
-      spdlog::info("{}: TLS: {}", peer_, tls_->error());
+      base::log_about({{}, peer_}, spdlog::level::info, "TLS: {}", tls_->error());
       fail(EPROTO);
       return;
     }
@@ -305,7 +308,7 @@ void TcpConnection::set_write_interest(bool on) {
   if (want_write_ == on || failed_) return;
   want_write_ = on;
   if (auto r = owner_.loop().modify(fd_.get(), EPOLLIN | (on ? EPOLLOUT : 0u), this); !r) {
-    spdlog::error("{}: {}", peer_, r.error().message());
+    base::log_about({{}, peer_}, spdlog::level::err, "{}", r.error().message());
     fail(r.error().code);
   }
 }
@@ -316,7 +319,7 @@ void TcpConnection::fail(int error) {
   if (failed_ || state_ == State::kDone) return;
   failed_ = true;
   if (error != 0 && error != ECONNRESET && error != EPIPE) {
-    spdlog::debug("{}: socket error: {}", peer_, std::strerror(error));
+    base::log_about({{}, peer_}, spdlog::level::debug, "socket error: {}", std::strerror(error));
   }
   mark_dirty();
 }

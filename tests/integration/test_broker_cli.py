@@ -67,14 +67,14 @@ def test_one_log_line_per_connect_and_disconnect(broker):
     # The broker notices the dropped socket asynchronously: await its log line before stopping it,
     # or shutdown could close the connection first.
     deadline = time.monotonic() + 10
-    while "id=dropped-client" not in "".join(l for l in broker.log_text().splitlines() if "disconnected" in l):
+    while "client=dropped-client" not in "".join(l for l in broker.log_text().splitlines() if "disconnected" in l):
         assert time.monotonic() < deadline, "no disconnect logged for dropped-client"
         time.sleep(0.02)
     broker.stop()
     log = broker.log_text()
     connected = [l for l in log.splitlines() if "client connected" in l and "log-me-please" in l]
     gone = [l for l in log.splitlines() if "client disconnected" in l and "log-me-please" in l]
-    assert len(connected) == 1 and "addr=127.0.0.1:" in connected[0]
+    assert len(connected) == 1 and "client=log-me-please peer=127.0.0.1:" in connected[0]
     assert len(gone) == 1 and "reason=" in gone[0]
     lost = [l for l in log.splitlines() if "client disconnected" in l and "dropped-client" in l]
     assert len(lost) == 1 and "connection lost" in lost[0]

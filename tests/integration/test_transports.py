@@ -81,7 +81,7 @@ def test_unix_socket_listener_serves_mosquitto_clients_and_reaches_tcp_subscribe
     sub = subprocess.run(["mosquitto_sub", "--unix", path, "-t", "unix/retained", "-C", "1", "-W", "20"],
                          capture_output=True, timeout=30)
     assert sub.stdout == b"kept\n", sub.stderr
-    b.wait_for_log("client connected: id=over-unix addr=unix:pid=")
+    b.wait_for_log("client=over-unix peer=unix:pid=")
     local.close()
 
 
@@ -113,7 +113,7 @@ def test_proxy_v1_header_names_the_client_in_logs_and_api(make_broker):
     c = raw.RawClient(ep.host, ep.port, before=b"PROXY TCP4 192.0.2.7 198.51.100.1 40123 1883\r\n")
     c.send(raw.connect("behind-balancer"))
     assert c.expect(raw.CONNACK).return_code == 0
-    b.wait_for_log("client connected: id=behind-balancer addr=192.0.2.7:40123")
+    b.wait_for_log("client=behind-balancer peer=192.0.2.7:40123 client connected")
     assert api_clients(b)["behind-balancer"]["peer"] == "192.0.2.7:40123"
 
 
