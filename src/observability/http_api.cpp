@@ -53,7 +53,7 @@ json client_json(const broker::ClientInfo& c) {
           {"inflight_messages", c.inflight_messages}};
 }
 
-// The page, or nothing when the value is absent: where the next page starts.
+// "next_after", the `after` of the next page, when there is one.
 void add_next(json& body, bool more, std::string_view last) {
   if (more) body["next_after"] = last;
 }
@@ -122,6 +122,9 @@ HttpResponse embedded(std::string_view name) {
 }  // namespace
 
 HttpResponse HttpApi::handle(const HttpRequest& request) {
+  if (from_another_site(http_, request.origin, request.host)) {
+    return error(403, "requests from pages of other sites are refused");
+  }
   switch (check_http_access(http_, request.authorization, request.peer_is_loopback)) {
     case HttpAccess::Granted: break;
     case HttpAccess::Unauthorized: {

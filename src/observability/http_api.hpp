@@ -18,7 +18,8 @@
 // Lists are pages in client-id (retained: topic) order; "next_after" names where the next one starts
 // when there is one.
 //
-// Errors are JSON {"error": "..."}: 400 bad input, 401 (with WWW-Authenticate) or 403 (http_auth.hpp),
+// Errors are JSON {"error": "..."}: 400 bad input, 401 (with WWW-Authenticate) or 403 (http_auth.hpp:
+// no credentials and not loopback, or a request from a page of another site),
 // 404 unknown path, 405 (with Allow) wrong method, 503 the event loops did not answer in time. The
 // dashboard is served under the same access rules as the API.
 //
@@ -40,6 +41,8 @@ struct HttpRequest {
   std::string path;  // percent-decoded, without the query
   std::map<std::string, std::string, std::less<>> query;
   std::string authorization;  // the Authorization header, empty when absent
+  std::string origin;         // the Origin header, empty when absent
+  std::string host;           // the Host header, empty when absent
   bool peer_is_loopback = false;
   std::string body;
 };

@@ -223,6 +223,24 @@ TEST(HttpApiAccess, EveryPathNeedsCredentialsWhenConfigured) {
   }
 }
 
+TEST(HttpApiAccess, RequestsFromPagesOfOtherSitesAreRefused) {
+  FakeBroker broker;
+  config::Http http;
+  http.token = "tok";
+  HttpApi api(http, broker);
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/api/v1/publish";
+  r.body = R"({"topic":"a"})";
+  r.authorization = "Bearer tok";
+  r.host = "broker.example:18083";
+  r.origin = "http://evil.example";
+  EXPECT_EQ(api.handle(r).status, 403u);
+  EXPECT_TRUE(broker.published.empty());
+  r.origin = "http://broker.example:18083";
+  EXPECT_EQ(api.handle(r).status, 200u);
+}
+
 TEST(HttpApiAccess, NoCredentialsMeansLoopbackOnly) {
   FakeBroker broker;
   HttpApi api(config::Http{}, broker);

@@ -399,3 +399,23 @@ def test_openapi_describes_every_endpoint(broker):
                      "/api/v1/retained/a": "/api/v1/retained/{topic}",
                      "/ui/dashboard.js": "/"}.get(templated, templated)
         assert method.lower() in paths[templated], (method, path)
+
+
+def test_requests_from_pages_of_other_sites_are_refused(broker):
+    sub = PahoClient(broker, "site-sub")
+    sub.subscribe("site/#")
+    # What a page elsewhere would make the browser send to the loopback address.
+    status, _, body = http(broker, "/api/v1/publish", method="POST", body={"topic": "site/x"},
+                           headers={"Origin": "http://evil.example", "Content-Type": "text/plain"})
+    assert status == 403 and "error" in json.loads(body)
+    status, _, _ = http(broker, "/api/v1/clients/site-sub", method="DELETE", headers={"Origin": "null"})
+    assert status == 403
+    # DNS rebinding: the right address, but the attacker's name.
+    status, _, _ = http(broker, "/api/v1/clients", headers={"Host": f"evil.example:{broker.http_port}"})
+    assert status == 403
+    # The broker's own pages may.
+    status, _, _ = http(broker, "/api/v1/publish", method="POST", body={"topic": "site/ok"},
+                        headers={"Origin": f"http://127.0.0.1:{broker.http_port}"})
+    assert status == 200
+    assert [m.topic for m in barrier(PahoClient(broker, "site-pub"), sub, "site/sentinel")] == ["site/ok"]
+    assert not sub.is_disconnected
