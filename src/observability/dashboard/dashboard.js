@@ -57,6 +57,7 @@ const pathPart = (s) => s.split("/").map(encodeURIComponent).join("/");
 
 const numberFormat = new Intl.NumberFormat("en-US");
 const fmt = (n) => (n === undefined || n === null ? "–" : numberFormat.format(n));
+const counted = (n, noun) => `${fmt(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 function rate(n) {
   if (n >= 10000) return `${numberFormat.format(Math.round(n / 1000))}k`;
@@ -338,7 +339,7 @@ async function pollStats() {
 
 function shown(id, page, noun) {
   const n = page.items.length;
-  $(id).textContent = page.total > n ? `${fmt(n)} of ${fmt(page.total)} ${noun}` : `${fmt(n)} ${noun}`;
+  $(id).textContent = page.total > n ? `${fmt(n)} of ${counted(page.total, noun)}` : counted(n, noun);
 }
 
 async function disconnectClient(clientId) {
@@ -375,7 +376,7 @@ async function loadClients() {
     return tr;
   });
   fillTable($("clients-table"), rows, 10, "No client matches.");
-  shown("clients-shown", { items: body.clients, total: body.total }, "clients");
+  shown("clients-shown", { items: body.clients, total: body.total }, "client");
 }
 
 async function loadSessions() {
@@ -402,7 +403,7 @@ async function loadSessions() {
     return tr;
   });
   fillTable($("sessions-table"), rows, 7, "No session matches.");
-  shown("sessions-shown", { items: body.sessions, total: body.total }, "sessions");
+  shown("sessions-shown", { items: body.sessions, total: body.total }, "session");
 }
 
 async function loadSubscriptions() {
@@ -427,8 +428,8 @@ async function loadSubscriptions() {
   });
   fillTable($("subscriptions-table"), rows, 4, topic ? "No subscription matches this topic." : "No subscriptions.");
   $("subscriptions-shown").textContent = topic
-    ? `${fmt(rows.length)} subscriptions receive ${topic}`
-    : `${fmt(rows.length)} subscriptions`;
+    ? `${counted(rows.length, "subscription")} for ${topic}`
+    : counted(rows.length, "subscription");
 }
 
 async function clearRetained(topic) {
@@ -465,7 +466,7 @@ async function loadRetained() {
     return tr;
   });
   fillTable($("retained-table"), rows, 5, "No retained message matches.");
-  $("retained-shown").textContent = body.next_after ? `first ${fmt(rows.length)} topics` : `${fmt(rows.length)} topics`;
+  $("retained-shown").textContent = body.next_after ? `first ${fmt(rows.length)} topics` : counted(rows.length, "topic");
 }
 
 const loaders = { clients: loadClients, sessions: loadSessions, subscriptions: loadSubscriptions, retained: loadRetained };
