@@ -7,6 +7,50 @@
 
 namespace pregon::broker {
 
+namespace {
+
+bool passes(const ListFilter& f, std::string_view client_id, const std::string* username) {
+  if (!f.client_id.empty() && client_id != f.client_id) return false;
+  if (!f.id_contains.empty() && client_id.find(f.id_contains) == std::string_view::npos) return false;
+  return f.username.empty() || (username != nullptr && *username == f.username);
+}
+
+// Gathers one page of a listing: counts what passes the filter, keeps what lies past `after`, and
+// finish() cuts the `limit` smallest client ids out of it.
+template <class T>
+class PageCollector {
+ public:
+  explicit PageCollector(const ListFilter& filter) : filter_(filter) {}
+
+  // Whether an item with this client id (which passed the filter) belongs on the page or after it.
+  bool wants(std::string_view client_id) {
+    ++out_.matched;
+    return filter_.after.empty() || client_id > filter_.after;
+  }
+  void add(T item) { out_.items.push_back(std::move(item)); }
+
+  Listing<T> finish() {
+    auto& items = out_.items;
+    const size_t n = std::min(filter_.limit, items.size());
+    std::partial_sort(items.begin(), items.begin() + static_cast<ptrdiff_t>(n), items.end(),
+                      [](const T& a, const T& b) { return a.client_id < b.client_id; });
+    out_.more = items.size() > n;
+    items.resize(n);
+    return std::move(out_);
+  }
+
+ private:
+  const ListFilter& filter_;
+  Listing<T> out_;
+};
+
+int64_t unix_ms(TimePoint t, TimePoint now, std::chrono::system_clock::time_point wall_now) {
+  const auto wall = wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - now);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+}
+
+}  // namespace
+
 ShardStats shard_stats(Shard& shard) {
   ShardImpl& impl = shard.impl();
   ShardStats stats;
@@ -24,29 +68,51 @@ ShardStats shard_stats(Shard& shard) {
   return stats;
 }
 
-std::vector<ClientInfo> connected_clients(Shard& shard, std::string_view only_id, TimePoint now,
-                                          std::chrono::system_clock::time_point wall_now) {
-  std::vector<ClientInfo> out;
+Listing<ClientInfo> connected_clients(Shard& shard, const ListFilter& filter, TimePoint now,
+                                      std::chrono::system_clock::time_point wall_now) {
+  PageCollector<ClientInfo> page(filter);
   for (const auto& [session_id, c] : shard.impl().attached) {
     if (c->state != Client::State::Connected) continue;  // being closed: no longer listed
     const Session& s = *c->session;
-    if (!only_id.empty() && s.client_id() != only_id) continue;
+    if (!passes(filter, s.client_id(), s.username.get()) || !page.wants(s.client_id())) continue;
     ClientInfo info;
     info.client_id = s.client_id();
     if (s.username) info.username = *s.username;
     info.peer = c->link.peer();
     info.protocol_level = static_cast<uint8_t>(c->version);
     info.keep_alive = c->keep_alive;
-    const auto since = wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(now - c->opened_at);
-    info.connected_since_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(since.time_since_epoch()).count();
+    info.connected_since_ms = unix_ms(c->opened_at, now, wall_now);
     info.session_expiry_interval = s.expiry_interval;
     info.subscriptions = s.subscriptions.size();
     info.queued_messages = s.queue().size();
     info.inflight_messages = s.inflight().size();
-    out.push_back(std::move(info));
+    page.add(std::move(info));
   }
-  return out;
+  return page.finish();
+}
+
+Listing<SessionInfo> sessions(Shard& shard, const ListFilter& filter, TimePoint now,
+                              std::chrono::system_clock::time_point wall_now) {
+  ShardImpl& impl = shard.impl();
+  PageCollector<SessionInfo> page(filter);
+  impl.sessions->for_each([&](Session& s) {
+    const bool connected = impl.attached.contains(s.id());
+    if (filter.connected && *filter.connected != connected) return;
+    if (!passes(filter, s.client_id(), s.username.get()) || !page.wants(s.client_id())) return;
+    SessionInfo info;
+    info.client_id = s.client_id();
+    if (s.username) info.username = *s.username;
+    info.connected = connected;
+    info.expiry_interval = s.expiry_interval;
+    if (const auto deadline = impl.expiring.find(s.id()); !connected && deadline != impl.expiring.end()) {
+      info.expires_at_ms = unix_ms(deadline->second, now, wall_now);
+    }
+    info.subscriptions = s.subscriptions.size();
+    info.queued_messages = s.queue().size();
+    info.inflight_messages = s.inflight().size();
+    page.add(std::move(info));
+  });
+  return page.finish();
 }
 
 bool disconnect_client(Shard& shard, std::string_view client_id) {
@@ -74,6 +140,27 @@ std::vector<SubscriptionInfo> session_subscriptions(Shard& shard, size_t limit) 
   return out;
 }
 
+std::vector<MatchedSubscription> subscribers_of(Shard& shard, std::string_view topic) {
+  std::vector<MatchedSubscription> out;
+  shard.impl().tree.for_each_match(topic, [&](std::string_view filter, const SessionRef& who,
+                                              const session::Subscription& sub) {
+    out.push_back({who.shard, who.session_id, std::string(filter), static_cast<uint8_t>(sub.options.max_qos)});
+  });
+  return out;
+}
+
+std::vector<SubscriptionInfo> name_subscribers(Shard& shard, std::span<const MatchedSubscription> matched) {
+  ShardImpl& impl = shard.impl();
+  std::vector<SubscriptionInfo> out;
+  for (const auto& m : matched) {
+    if (m.shard != impl.index) continue;
+    const Session* s = impl.find_session(m.session_id);
+    if (s == nullptr) continue;
+    out.push_back({s->client_id(), m.filter, m.qos, impl.attached.contains(s->id())});
+  }
+  return out;
+}
+
 bool publish_from_broker(Shard& shard, std::string_view topic, std::span<const uint8_t> payload, protocol::QoS qos,
                          bool retain, TimePoint now) {
   ShardImpl& impl = shard.impl();
@@ -84,17 +171,37 @@ bool publish_from_broker(Shard& shard, std::string_view topic, std::span<const u
   return true;
 }
 
-std::vector<RetainedInfo> retained_messages(BrokerState& state, std::string_view after, size_t limit) {
+bool clear_retained(Shard& shard, std::string_view topic) {
+  ShardImpl& impl = shard.impl();
+  {
+    RetainedImpl& r = impl.state.retained();
+    std::lock_guard lock(r.mutex);
+    if (r.store.find(topic) == nullptr) return false;
+  }
+  // An empty retained message is what clears a topic [MQTT-3.3.1-10/11]; keep_retained also erases
+  // it from the store.
+  impl.keep_retained(session::Message::make(std::string(topic), {}, protocol::QoS::AtMostOnce, true));
+  return true;
+}
+
+std::vector<RetainedInfo> retained_messages(BrokerState& state, std::string_view filter, std::string_view after,
+                                            size_t limit) {
   std::vector<RetainedInfo> all;
   {
     RetainedImpl& r = state.retained();
     std::lock_guard lock(r.mutex);
-    all.reserve(r.store.size());
-    r.store.for_each([&](std::string_view topic, const MessagePtr& m) {
-      if (topic > after || after.empty()) {
-        all.push_back({std::string(topic), m->payload().size(), static_cast<uint8_t>(m->qos())});
-      }
-    });
+    const auto take = [&](std::string_view topic, const MessagePtr& m) {
+      if (!after.empty() && topic <= after) return;
+      const auto payload = m->payload();
+      const auto start = payload.first(std::min(payload.size(), kRetainedPayloadStart));
+      all.push_back({std::string(topic), payload.size(), static_cast<uint8_t>(m->qos()),
+                     std::string(start.begin(), start.end())});
+    };
+    if (filter.empty()) {
+      r.store.for_each(take);
+    } else {
+      r.store.match(filter, take);
+    }
   }
   const size_t n = std::min(limit, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(n), all.end(),

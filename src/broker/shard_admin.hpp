@@ -1,6 +1,6 @@
-// What other threads may ask of a shard: its counters and sizes, its connected clients and their
-// subscriptions, an administrative disconnect, and messages the broker itself publishes ($SYS
-// topics, the HTTP API). Each function taking a Shard runs on that shard's thread, inside a task
+// What other threads may ask of a shard: its counters and sizes, its connected clients, sessions and
+// their subscriptions (also those matching a topic), an administrative disconnect, and messages the
+// broker itself publishes or clears ($SYS topics, the HTTP API). Each function taking a Shard runs on that shard's thread, inside a task
 // posted with ShardRouter::post; the answers are plain values that may cross threads.
 //
 // Thread-safety: functions taking a Shard& only on its thread; those taking a BrokerState& on any
@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +42,25 @@ struct ShardStats {
 // Walks the shard's sessions once: cost grows with their number, paid per reading, not per message.
 ShardStats shard_stats(Shard& shard);
 
+// Which clients or sessions a listing asks for, and which page of them. Pages are in client-id
+// order (bytes compared), so `after` set to the last id of a page gives the next one.
+struct ListFilter {
+  std::string client_id;          // non-empty: only this client id
+  std::string id_contains;        // non-empty: client ids containing it
+  std::string username;           // non-empty: only clients (sessions) with this username
+  std::optional<bool> connected;  // sessions: only connected (true) or only offline (false) ones
+  std::string after;              // client ids greater than this (empty: from the first)
+  size_t limit = std::numeric_limits<size_t>::max();
+};
+
+// One page of a listing.
+template <class T>
+struct Listing {
+  std::vector<T> items;  // at most the filter's limit, in client-id order
+  uint64_t matched = 0;  // every item passing the filter, on any page
+  bool more = false;     // items past this page
+};
+
 struct ClientInfo {
   std::string client_id;
   std::string username;  // empty for anonymous clients
@@ -53,11 +74,26 @@ struct ClientInfo {
   uint64_t inflight_messages = 0;
 };
 
-// The shard's clients past CONNECT; with `only_id` non-empty, at most the one with that client id.
-// `now` and `wall_now` are the same instant on the steady and the system clock, to turn connection
-// times into Unix times.
-std::vector<ClientInfo> connected_clients(Shard& shard, std::string_view only_id, TimePoint now,
-                                          std::chrono::system_clock::time_point wall_now);
+// The shard's clients past CONNECT that pass `filter` (its `connected` is ignored). `now` and
+// `wall_now` are the same instant on the steady and the system clock, to turn connection times into
+// Unix times.
+Listing<ClientInfo> connected_clients(Shard& shard, const ListFilter& filter, TimePoint now,
+                                      std::chrono::system_clock::time_point wall_now);
+
+struct SessionInfo {
+  std::string client_id;
+  std::string username;  // empty for anonymous clients
+  bool connected = false;
+  uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF never expires
+  std::optional<int64_t> expires_at_ms;  // offline with a finite expiry: when it ends, Unix ms
+  uint64_t subscriptions = 0;
+  uint64_t queued_messages = 0;
+  uint64_t inflight_messages = 0;
+};
+
+// The shard's sessions, connected or not, that pass `filter`.
+Listing<SessionInfo> sessions(Shard& shard, const ListFilter& filter, TimePoint now,
+                              std::chrono::system_clock::time_point wall_now);
 
 // Closes the connection of `client_id` if it is on this shard: a 5.0 client gets DISCONNECT 0x98
 // (Administrative action), and its will is published as for any unrequested close. False when the
@@ -74,6 +110,23 @@ struct SubscriptionInfo {
 // The subscriptions of every session on the shard, connected or not, at most `limit` of them.
 std::vector<SubscriptionInfo> session_subscriptions(Shard& shard, size_t limit);
 
+// A subscription found by subscribers_of, named by where its session lives: a shared group's
+// members may live on other shards, which alone know their client ids.
+struct MatchedSubscription {
+  unsigned shard = 0;
+  uint64_t session_id = 0;
+  std::string filter;  // as subscribed, "$share/group/filter" for shared subscriptions
+  uint8_t qos = 0;
+};
+
+// The subscriptions in this shard's tree that match `topic` (precondition: a valid topic name):
+// its sessions' ordinary ones and the members of the shared groups it owns. Uses the same matcher
+// as routing, so it answers exactly who a PUBLISH to `topic` would be offered to.
+std::vector<MatchedSubscription> subscribers_of(Shard& shard, std::string_view topic);
+
+// Names the entries of `matched` whose session lives on this shard (others are skipped).
+std::vector<SubscriptionInfo> name_subscribers(Shard& shard, std::span<const MatchedSubscription> matched);
+
 // Publishes a message from the broker itself, as if a client had sent it, to every matching
 // subscriber on every shard. A retained one replaces its topic's retained message ($SYS topics: in
 // memory only, outside the retained budgets). False when the retained budget has no room for it:
@@ -81,14 +134,24 @@ std::vector<SubscriptionInfo> session_subscriptions(Shard& shard, size_t limit);
 bool publish_from_broker(Shard& shard, std::string_view topic, std::span<const uint8_t> payload, protocol::QoS qos,
                          bool retain, TimePoint now);
 
+// Clears the retained message of `topic` as a zero-length retained PUBLISH would (in memory and in
+// the store), without delivering anything. False when the topic had none.
+bool clear_retained(Shard& shard, std::string_view topic);
+
 struct RetainedInfo {
   std::string topic;
   uint64_t payload_bytes = 0;
   uint8_t qos = 0;
+  std::string payload_start;  // the first kRetainedPayloadStart bytes of the payload
 };
 
-// Retained messages in topic order, starting after `after` (empty: from the first), at most `limit`.
-std::vector<RetainedInfo> retained_messages(BrokerState& state, std::string_view after, size_t limit);
+inline constexpr size_t kRetainedPayloadStart = 256;
+
+// Retained messages in topic order: those matching `filter` (empty: all, '$' topics included),
+// starting after `after` (empty: from the first), at most `limit`. Precondition: `filter` empty or
+// a valid topic filter.
+std::vector<RetainedInfo> retained_messages(BrokerState& state, std::string_view filter, std::string_view after,
+                                            size_t limit);
 uint64_t retained_count(BrokerState& state);
 // What retained messages occupy, as limits.max_retained_bytes counts it.
 uint64_t retained_bytes(BrokerState& state);

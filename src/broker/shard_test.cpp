@@ -2,7 +2,9 @@
 // router runs tasks for other shards when the test drains it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
+#include <tuple>
 
 #include "broker/broker_state.hpp"
 #include "broker/shard.hpp"
@@ -506,12 +508,12 @@ TEST_F(ShardTest, StatsCountPacketsPublishesBytesAndSessions) {
 TEST_F(ShardTest, AdministrativeDisconnectTellsA5ClientWhy) {
   auto c = connect("dev", ProtocolVersion::V5);
   const auto now_wall = std::chrono::system_clock::now();
-  auto listed = connected_clients(shard, "", now, now_wall);
+  auto listed = connected_clients(shard, {}, now, now_wall).items;
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].client_id, "dev");
   EXPECT_EQ(listed[0].protocol_level, 5);
   EXPECT_EQ(listed[0].peer, "test:1");
-  EXPECT_TRUE(connected_clients(shard, "other", now, now_wall).empty());
+  EXPECT_TRUE(connected_clients(shard, {.client_id = "other"}, now, now_wall).items.empty());
 
   EXPECT_FALSE(disconnect_client(shard, "other"));
   EXPECT_TRUE(disconnect_client(shard, "dev"));
@@ -521,7 +523,7 @@ TEST_F(ShardTest, AdministrativeDisconnectTellsA5ClientWhy) {
   const auto& d = std::get<protocol::Disconnect>(packets[0]);
   EXPECT_EQ(d.reason, ReasonCode::AdministrativeAction);
   EXPECT_EQ(d.properties.reason_string, "disconnected by an administrator");
-  EXPECT_TRUE(connected_clients(shard, "", now, now_wall).empty());  // closing: no longer listed
+  EXPECT_TRUE(connected_clients(shard, {}, now, now_wall).items.empty());  // closing: no longer listed
   EXPECT_FALSE(disconnect_client(shard, "dev"));
 }
 
@@ -546,9 +548,100 @@ TEST_F(ShardTest, BrokerPublishesSysTopicsThatOnlyExplicitFiltersSee) {
   // A client's publish there is acknowledged and dropped: the retained value stays the broker's.
   send(*all, publish("$SYS/broker/clients/connected", "999", QoS::AtLeastOnce, 3, true), ProtocolVersion::V311);
   EXPECT_TRUE(received(*sys, ProtocolVersion::V311).empty());
-  const auto kept = retained_messages(state, "", 10);
+  const auto kept = retained_messages(state, "", "", 10);
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_EQ(kept[0].payload_bytes, 1u);
+}
+
+TEST_F(ShardTest, ClientListingsFilterAndPageInClientIdOrder) {
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (const char* id : {"dev-3", "dev-1", "gw-1", "dev-2"}) conns.push_back(connect(id, ProtocolVersion::V311));
+  const auto wall = std::chrono::system_clock::now();
+  const auto first = connected_clients(shard, {.id_contains = "dev", .limit = 2}, now, wall);
+  ASSERT_EQ(first.items.size(), 2u);
+  EXPECT_EQ(first.items[0].client_id, "dev-1");
+  EXPECT_EQ(first.items[1].client_id, "dev-2");
+  EXPECT_EQ(first.matched, 3u);
+  EXPECT_TRUE(first.more);
+  const auto second = connected_clients(shard, {.id_contains = "dev", .after = "dev-2", .limit = 2}, now, wall);
+  ASSERT_EQ(second.items.size(), 1u);
+  EXPECT_EQ(second.items[0].client_id, "dev-3");
+  EXPECT_EQ(second.matched, 3u);
+  EXPECT_FALSE(second.more);
+  EXPECT_TRUE(connected_clients(shard, {.username = "alice"}, now, wall).items.empty());  // all anonymous
+}
+
+TEST_F(ShardTest, SessionsListOfflineOnesWithTheirExpiryAndQueue) {
+  protocol::Properties props;
+  props.session_expiry_interval = 600;
+  auto keeper = connect("keeper", ProtocolVersion::V5, true, props);
+  send(*keeper, subscribe(1, "q/#", QoS::AtLeastOnce), ProtocolVersion::V5);
+  close(keeper);
+  auto online = connect("online", ProtocolVersion::V311);
+  send(*online, publish("q/1", "x", QoS::AtLeastOnce, 1), ProtocolVersion::V311);
+
+  const auto wall = std::chrono::system_clock::now();
+  const auto all = sessions(shard, {}, now, wall);
+  ASSERT_EQ(all.items.size(), 2u);
+  const SessionInfo& k = all.items[0];
+  EXPECT_EQ(k.client_id, "keeper");
+  EXPECT_FALSE(k.connected);
+  EXPECT_EQ(k.expiry_interval, 600u);
+  ASSERT_TRUE(k.expires_at_ms.has_value());
+  EXPECT_EQ(*k.expires_at_ms,
+            std::chrono::duration_cast<std::chrono::milliseconds>((wall + std::chrono::seconds(600)).time_since_epoch())
+                .count());
+  EXPECT_EQ(k.subscriptions, 1u);
+  EXPECT_EQ(k.queued_messages + k.inflight_messages, 1u);
+  EXPECT_TRUE(all.items[1].connected);
+  EXPECT_FALSE(all.items[1].expires_at_ms.has_value());
+
+  const auto offline = sessions(shard, {.connected = false}, now, wall);
+  ASSERT_EQ(offline.items.size(), 1u);
+  EXPECT_EQ(offline.items[0].client_id, "keeper");
+}
+
+TEST_F(ShardTest, SubscribersOfATopicAreNamedWithTheirFilters) {
+  auto a = connect("a", ProtocolVersion::V5);
+  send(*a, subscribe(1, "t/+", QoS::AtLeastOnce), ProtocolVersion::V5);
+  send(*a, subscribe(2, "t/#", QoS::AtMostOnce), ProtocolVersion::V5);
+  auto b = connect("b", ProtocolVersion::V5);
+  send(*b, subscribe(1, "$share/g/t/x", QoS::ExactlyOnce), ProtocolVersion::V5);
+  send(*b, subscribe(2, "other", QoS::AtMostOnce), ProtocolVersion::V5);
+
+  const auto matched = subscribers_of(shard, "t/x");
+  ASSERT_EQ(matched.size(), 3u);
+  auto named = name_subscribers(shard, matched);
+  std::sort(named.begin(), named.end(),
+            [](const auto& l, const auto& r) { return std::tie(l.client_id, l.filter) < std::tie(r.client_id, r.filter); });
+  ASSERT_EQ(named.size(), 3u);
+  EXPECT_EQ(named[0].client_id, "a");
+  EXPECT_EQ(named[0].filter, "t/#");
+  EXPECT_EQ(named[1].filter, "t/+");
+  EXPECT_EQ(named[1].qos, 1);
+  EXPECT_EQ(named[2].client_id, "b");
+  EXPECT_EQ(named[2].filter, "$share/g/t/x");
+  EXPECT_TRUE(named[2].online);
+  EXPECT_TRUE(subscribers_of(shard, "nothing/here").empty());
+}
+
+TEST_F(ShardTest, ClearingARetainedMessageRemovesItAndReportsWhetherThereWasOne) {
+  auto c = connect("c", ProtocolVersion::V311);
+  send(*c, publish("r/1", "one", QoS::AtMostOnce, 0, true), ProtocolVersion::V311);
+  send(*c, publish("r/2", "two", QoS::AtMostOnce, 0, true), ProtocolVersion::V311);
+  send(*c, publish("s/1", "three", QoS::AtMostOnce, 0, true), ProtocolVersion::V311);
+  const auto r = retained_messages(state, "r/+", "", 10);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].topic, "r/1");
+  EXPECT_EQ(r[0].payload_start, "one");
+  EXPECT_EQ(retained_messages(state, "r/+", "r/1", 10).size(), 1u);
+
+  EXPECT_TRUE(clear_retained(shard, "r/1"));
+  EXPECT_FALSE(clear_retained(shard, "r/1"));
+  EXPECT_FALSE(clear_retained(shard, "never/there"));
+  const auto left = retained_messages(state, "", "", 10);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].topic, "r/2");
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "observability/broker_query.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <tuple>
 
 #include "broker/shard.hpp"
 #include "observability/process_usage.hpp"
@@ -41,6 +43,24 @@ std::optional<std::vector<T>> ask_shards(broker::ShardRouter& router, unsigned c
   return std::move(state->answers);
 }
 
+// One page from every shard's page: each holds the smallest client ids past the filter's `after`,
+// so the smallest of all of them are the broker's page.
+template <class T>
+broker::Listing<T> merge_pages(std::vector<broker::Listing<T>>& per_shard, size_t limit) {
+  broker::Listing<T> out;
+  for (auto& page : per_shard) {
+    out.matched += page.matched;
+    out.more = out.more || page.more;
+    std::move(page.items.begin(), page.items.end(), std::back_inserter(out.items));
+  }
+  std::sort(out.items.begin(), out.items.end(), [](const T& a, const T& b) { return a.client_id < b.client_id; });
+  if (out.items.size() > limit) {
+    out.more = true;
+    out.items.resize(limit);
+  }
+  return out;
+}
+
 }  // namespace
 
 BrokerQuery::BrokerQuery(broker::ShardRouter& router, broker::BrokerState& state, std::string version,
@@ -74,17 +94,26 @@ std::optional<Snapshot> BrokerQuery::snapshot() {
   return aggregate(*shards, std::move(wide));
 }
 
-std::optional<std::vector<broker::ClientInfo>> BrokerQuery::clients(std::string_view only_id) {
+std::optional<broker::Listing<broker::ClientInfo>> BrokerQuery::clients(const broker::ListFilter& filter) {
   const auto now = broker::Clock::now();
   const auto wall_now = std::chrono::system_clock::now();
-  auto per_shard = ask_shards<std::vector<broker::ClientInfo>>(
-      router_, router_.shard_count(), timeout_, [id = std::string(only_id), now, wall_now](broker::Shard& shard) {
-        return broker::connected_clients(shard, id, now, wall_now);
+  auto per_shard = ask_shards<broker::Listing<broker::ClientInfo>>(
+      router_, router_.shard_count(), timeout_, [filter, now, wall_now](broker::Shard& shard) {
+        return broker::connected_clients(shard, filter, now, wall_now);
       });
   if (!per_shard) return std::nullopt;
-  std::vector<broker::ClientInfo> all;
-  for (auto& list : *per_shard) std::move(list.begin(), list.end(), std::back_inserter(all));
-  return all;
+  return merge_pages(*per_shard, filter.limit);
+}
+
+std::optional<broker::Listing<broker::SessionInfo>> BrokerQuery::sessions(const broker::ListFilter& filter) {
+  const auto now = broker::Clock::now();
+  const auto wall_now = std::chrono::system_clock::now();
+  auto per_shard = ask_shards<broker::Listing<broker::SessionInfo>>(
+      router_, router_.shard_count(), timeout_, [filter, now, wall_now](broker::Shard& shard) {
+        return broker::sessions(shard, filter, now, wall_now);
+      });
+  if (!per_shard) return std::nullopt;
+  return merge_pages(*per_shard, filter.limit);
 }
 
 std::optional<bool> BrokerQuery::disconnect(std::string_view client_id) {
@@ -109,8 +138,42 @@ std::optional<std::vector<broker::SubscriptionInfo>> BrokerQuery::subscriptions(
   return all;
 }
 
-std::vector<broker::RetainedInfo> BrokerQuery::retained(std::string_view after, size_t limit) {
-  return broker::retained_messages(state_, after, limit);
+// Two rounds: every shard matches the topic against its own tree, then every shard names the
+// sessions it owns among the matches (a shared group's members live on any shard).
+std::optional<std::vector<broker::SubscriptionInfo>> BrokerQuery::subscribers(std::string_view topic) {
+  const unsigned n = router_.shard_count();
+  auto matched = ask_shards<std::vector<broker::MatchedSubscription>>(
+      router_, n, timeout_, [t = std::string(topic)](broker::Shard& shard) { return broker::subscribers_of(shard, t); });
+  if (!matched) return std::nullopt;
+  auto by_owner = std::make_shared<std::vector<std::vector<broker::MatchedSubscription>>>(n);
+  for (auto& list : *matched) {
+    for (auto& m : list) (*by_owner)[m.shard].push_back(std::move(m));
+  }
+  auto named = ask_shards<std::vector<broker::SubscriptionInfo>>(
+      router_, n, timeout_, [by_owner](broker::Shard& shard) {
+        return broker::name_subscribers(shard, (*by_owner)[shard.index()]);
+      });
+  if (!named) return std::nullopt;
+  std::vector<broker::SubscriptionInfo> all;
+  for (auto& list : *named) std::move(list.begin(), list.end(), std::back_inserter(all));
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.client_id, a.filter) < std::tie(b.client_id, b.filter);
+  });
+  return all;
+}
+
+std::vector<broker::RetainedInfo> BrokerQuery::retained(std::string_view filter, std::string_view after,
+                                                        size_t limit) {
+  return broker::retained_messages(state_, filter, after, limit);
+}
+
+std::optional<bool> BrokerQuery::clear_retained(std::string_view topic) {
+  // Like a retained PUBLISH, from one shard; shard 0 is as good as any.
+  auto per_shard = ask_shards<bool>(router_, 1, timeout_, [t = std::string(topic)](broker::Shard& shard) {
+    return broker::clear_retained(shard, t);
+  });
+  if (!per_shard) return std::nullopt;
+  return per_shard->front();
 }
 
 std::optional<PublishOutcome> BrokerQuery::publish(std::string_view topic, std::span<const uint8_t> payload,

@@ -22,10 +22,13 @@ class BrokerQuery final : public BrokerView {
               std::chrono::milliseconds timeout);
 
   std::optional<Snapshot> snapshot() override;
-  std::optional<std::vector<broker::ClientInfo>> clients(std::string_view only_id) override;
+  std::optional<broker::Listing<broker::ClientInfo>> clients(const broker::ListFilter& filter) override;
   std::optional<bool> disconnect(std::string_view client_id) override;
+  std::optional<broker::Listing<broker::SessionInfo>> sessions(const broker::ListFilter& filter) override;
   std::optional<std::vector<broker::SubscriptionInfo>> subscriptions(size_t limit) override;
-  std::vector<broker::RetainedInfo> retained(std::string_view after, size_t limit) override;
+  std::optional<std::vector<broker::SubscriptionInfo>> subscribers(std::string_view topic) override;
+  std::vector<broker::RetainedInfo> retained(std::string_view filter, std::string_view after, size_t limit) override;
+  std::optional<bool> clear_retained(std::string_view topic) override;
   std::optional<PublishOutcome> publish(std::string_view topic, std::span<const uint8_t> payload,
                                         protocol::QoS qos, bool retain) override;
   void publish_sys(std::vector<std::pair<std::string, std::string>> messages) override;

@@ -54,24 +54,33 @@ TEST_F(BrokerQueryTest, PublishesAndSysUpdatesReachTheRetainedStore) {
                           protocol::QoS::AtLeastOnce, true),
             PublishOutcome::Published);
   query.publish_sys({{"$SYS/broker/version", "pregon 1.0"}, {"$SYS/broker/uptime", "3 seconds"}});
-  const auto retained = query.retained("", 10);
+  const auto retained = query.retained("", "", 10);
   ASSERT_EQ(retained.size(), 3u);
   EXPECT_EQ(retained[0].topic, "$SYS/broker/uptime");  // topic order
   EXPECT_EQ(retained[2].topic, "lamp/1");
   EXPECT_EQ(retained[2].qos, 1);
-  EXPECT_EQ(query.retained("$SYS/broker/version", 10).size(), 1u);
+  EXPECT_EQ(query.retained("", "$SYS/broker/version", 10).size(), 1u);
   EXPECT_EQ(query.snapshot()->retained_messages, 3u);
+  EXPECT_EQ(query.retained("lamp/#", "", 10).size(), 1u);
+
+  EXPECT_EQ(query.clear_retained("lamp/1"), true);
+  EXPECT_EQ(query.clear_retained("lamp/1"), false);
+  EXPECT_EQ(query.snapshot()->retained_messages, 2u);
 }
 
 TEST_F(BrokerQueryTest, AnUnansweredQuestionGivesUpAfterTheTimeout) {
   router.drop = true;
   EXPECT_FALSE(query.snapshot().has_value());
-  EXPECT_FALSE(query.clients("").has_value());
+  EXPECT_FALSE(query.clients({}).has_value());
+  EXPECT_FALSE(query.sessions({}).has_value());
+  EXPECT_FALSE(query.subscribers("a").has_value());
   EXPECT_FALSE(query.disconnect("x").has_value());
 }
 
 TEST_F(BrokerQueryTest, NoClientsToListOrDisconnect) {
-  EXPECT_TRUE(query.clients("")->empty());
+  EXPECT_TRUE(query.clients({})->items.empty());
+  EXPECT_TRUE(query.sessions({})->items.empty());
+  EXPECT_TRUE(query.subscribers("a/b")->empty());
   EXPECT_EQ(query.disconnect("nobody"), false);
   EXPECT_TRUE(query.subscriptions(10)->empty());
 }

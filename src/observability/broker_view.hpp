@@ -28,12 +28,21 @@ class BrokerView {
  public:
   virtual ~BrokerView() = default;
   virtual std::optional<Snapshot> snapshot() = 0;
-  // Connected clients; with `only_id` non-empty, at most the one with that client id.
-  virtual std::optional<std::vector<broker::ClientInfo>> clients(std::string_view only_id) = 0;
+  // Connected clients passing `filter` (its `connected` is ignored), one page of them.
+  virtual std::optional<broker::Listing<broker::ClientInfo>> clients(const broker::ListFilter& filter) = 0;
   // Whether a client with that id was connected (and is now being disconnected).
   virtual std::optional<bool> disconnect(std::string_view client_id) = 0;
+  // Sessions, connected or not, passing `filter`, one page of them.
+  virtual std::optional<broker::Listing<broker::SessionInfo>> sessions(const broker::ListFilter& filter) = 0;
   virtual std::optional<std::vector<broker::SubscriptionInfo>> subscriptions(size_t limit) = 0;
-  virtual std::vector<broker::RetainedInfo> retained(std::string_view after, size_t limit) = 0;
+  // The subscriptions a PUBLISH to `topic` (a valid topic name) would be offered to, ordered by
+  // client id and filter.
+  virtual std::optional<std::vector<broker::SubscriptionInfo>> subscribers(std::string_view topic) = 0;
+  // See broker::retained_messages.
+  virtual std::vector<broker::RetainedInfo> retained(std::string_view filter, std::string_view after,
+                                                     size_t limit) = 0;
+  // Whether `topic` (a valid topic name outside '$') had a retained message, now cleared.
+  virtual std::optional<bool> clear_retained(std::string_view topic) = 0;
   virtual std::optional<PublishOutcome> publish(std::string_view topic, std::span<const uint8_t> payload,
                                                 protocol::QoS qos, bool retain) = 0;
   // $SYS: publishes each message retained at QoS 0 (kept in memory only). Does not wait.

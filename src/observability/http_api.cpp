@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/expected.hpp"
+#include "observability/embedded_files.hpp"
 #include "observability/http_auth.hpp"
 #include "observability/prometheus_text.hpp"
 #include "observability/stats_json.hpp"
@@ -16,11 +18,14 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kClientsPrefix = "/api/v1/clients/";
+constexpr std::string_view kRetainedPrefix = "/api/v1/retained/";
+constexpr std::string_view kDashboardPrefix = "/ui/";
 
 HttpResponse json_response(unsigned status, const json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  // Payloads are any bytes: what is not UTF-8 is shown as U+FFFD rather than refused.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   r.body += '\n';
   return r;
 }
@@ -48,6 +53,11 @@ json client_json(const broker::ClientInfo& c) {
           {"inflight_messages", c.inflight_messages}};
 }
 
+// "next_after", the `after` of the next page, when there is one.
+void add_next(json& body, bool more, std::string_view last) {
+  if (more) body["next_after"] = last;
+}
+
 // ?limit=N: 1..1,000,000, default kDefaultLimit. Nothing when malformed.
 std::optional<size_t> limit_of(const HttpRequest& request) {
   auto it = request.query.find("limit");
@@ -59,9 +69,62 @@ std::optional<size_t> limit_of(const HttpRequest& request) {
   return n;
 }
 
+std::string_view query_value(const HttpRequest& request, std::string_view name) {
+  const auto it = request.query.find(name);
+  return it == request.query.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+// The client or session filter of ?limit, after, client_id (a part of it), username, connected; or
+// the 400 answer.
+base::Expected<broker::ListFilter, HttpResponse> list_filter_of(const HttpRequest& request) {
+  const auto limit = limit_of(request);
+  if (!limit) return base::unexpected(error(400, "limit must be an integer from 1 to 1000000"));
+  broker::ListFilter filter;
+  filter.limit = *limit;
+  filter.after = query_value(request, "after");
+  filter.id_contains = query_value(request, "client_id");
+  filter.username = query_value(request, "username");
+  if (const auto connected = request.query.find("connected"); connected != request.query.end()) {
+    if (connected->second != "true" && connected->second != "false") {
+      return base::unexpected(error(400, "connected must be true or false"));
+    }
+    filter.connected = connected->second == "true";
+  }
+  return filter;
+}
+
+std::string_view content_type_of(std::string_view name) {
+  if (name.ends_with(".html")) return "text/html; charset=utf-8";
+  if (name.ends_with(".css")) return "text/css; charset=utf-8";
+  if (name.ends_with(".js")) return "text/javascript; charset=utf-8";
+  if (name.ends_with(".svg")) return "image/svg+xml";
+  if (name.ends_with(".json")) return "application/json";
+  return "application/octet-stream";
+}
+
+// An embedded file, or 404.
+HttpResponse embedded(std::string_view name) {
+  const auto bytes = embedded_file(name);
+  if (!bytes) return error(404, "no such resource");
+  HttpResponse r;
+  r.content_type = content_type_of(name);
+  r.body = *bytes;
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (name.ends_with(".html")) {
+    // The page runs only its own files and may not be framed (its buttons disconnect clients).
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'");
+    r.headers.emplace_back("X-Frame-Options", "DENY");
+  }
+  return r;
+}
+
 }  // namespace
 
 HttpResponse HttpApi::handle(const HttpRequest& request) {
+  if (from_another_site(http_, request.origin, request.host)) {
+    return error(403, "requests from pages of other sites are refused");
+  }
   switch (check_http_access(http_, request.authorization, request.peer_is_loopback)) {
     case HttpAccess::Granted: break;
     case HttpAccess::Unauthorized: {
@@ -75,17 +138,28 @@ HttpResponse HttpApi::handle(const HttpRequest& request) {
   const std::string_view path = request.path;
   const std::string_view method = request.method;
   const bool get = method == "GET" || method == "HEAD";
+  if (path == "/") return get ? embedded("dashboard/index.html") : method_not_allowed("GET, HEAD");
+  if (path.starts_with(kDashboardPrefix)) {
+    if (!get) return method_not_allowed("GET, HEAD");
+    return embedded(std::string("dashboard/").append(path.substr(kDashboardPrefix.size())));
+  }
+  if (path == "/api/openapi.json") return get ? embedded("openapi.json") : method_not_allowed("GET, HEAD");
   if (path == "/metrics") return get ? metrics() : method_not_allowed("GET, HEAD");
   if (path == "/api/v1/stats") return get ? stats() : method_not_allowed("GET, HEAD");
-  if (path == "/api/v1/clients") return get ? clients({}) : method_not_allowed("GET, HEAD");
+  if (path == "/api/v1/clients") return get ? clients(request) : method_not_allowed("GET, HEAD");
   if (path.starts_with(kClientsPrefix) && path.size() > kClientsPrefix.size()) {
     const std::string_view id = path.substr(kClientsPrefix.size());
-    if (get) return clients(id);
+    if (get) return client(id);
     if (method == "DELETE") return disconnect(id);
     return method_not_allowed("GET, HEAD, DELETE");
   }
+  if (path == "/api/v1/sessions") return get ? sessions(request) : method_not_allowed("GET, HEAD");
   if (path == "/api/v1/subscriptions") return get ? subscriptions(request) : method_not_allowed("GET, HEAD");
   if (path == "/api/v1/retained") return get ? retained(request) : method_not_allowed("GET, HEAD");
+  if (path.starts_with(kRetainedPrefix) && path.size() > kRetainedPrefix.size()) {
+    if (method == "DELETE") return clear_retained(path.substr(kRetainedPrefix.size()));
+    return method_not_allowed("DELETE");
+  }
   if (path == "/api/v1/publish") return method == "POST" ? publish(request) : method_not_allowed("POST");
   return error(404, "no such resource");
 }
@@ -105,16 +179,25 @@ HttpResponse HttpApi::stats() {
   return json_response(200, stats_json(*snapshot));
 }
 
-HttpResponse HttpApi::clients(std::string_view only_id) {
-  const auto list = broker_.clients(only_id);
-  if (!list) return not_answered();
-  if (!only_id.empty()) {
-    if (list->empty()) return error(404, "no such client connected");
-    return json_response(200, client_json(list->front()));
-  }
+HttpResponse HttpApi::clients(const HttpRequest& request) {
+  const auto filter = list_filter_of(request);
+  if (!filter) return filter.error();
+  const auto page = broker_.clients(*filter);
+  if (!page) return not_answered();
   json out = json::array();
-  for (const auto& c : *list) out.push_back(client_json(c));
-  return json_response(200, {{"clients", std::move(out)}});
+  for (const auto& c : page->items) out.push_back(client_json(c));
+  json body = {{"clients", std::move(out)}, {"total", page->matched}};
+  if (!page->items.empty()) add_next(body, page->more, page->items.back().client_id);
+  return json_response(200, body);
+}
+
+HttpResponse HttpApi::client(std::string_view client_id) {
+  broker::ListFilter filter;
+  filter.client_id = client_id;
+  const auto page = broker_.clients(filter);
+  if (!page) return not_answered();
+  if (page->items.empty()) return error(404, "no such client connected");
+  return json_response(200, client_json(page->items.front()));
 }
 
 HttpResponse HttpApi::disconnect(std::string_view client_id) {
@@ -124,29 +207,75 @@ HttpResponse HttpApi::disconnect(std::string_view client_id) {
   return json_response(200, {{"disconnected", client_id}});
 }
 
+HttpResponse HttpApi::sessions(const HttpRequest& request) {
+  const auto filter = list_filter_of(request);
+  if (!filter) return filter.error();
+  const auto page = broker_.sessions(*filter);
+  if (!page) return not_answered();
+  json out = json::array();
+  for (const auto& s : page->items) {
+    out.push_back({{"client_id", s.client_id},
+                   {"username", s.username.empty() ? json(nullptr) : json(s.username)},
+                   {"connected", s.connected},
+                   {"session_expiry_interval", s.expiry_interval},
+                   {"expires_at_ms", s.expires_at_ms ? json(*s.expires_at_ms) : json(nullptr)},
+                   {"subscriptions", s.subscriptions},
+                   {"queued_messages", s.queued_messages},
+                   {"inflight_messages", s.inflight_messages}});
+  }
+  json body = {{"sessions", std::move(out)}, {"total", page->matched}};
+  if (!page->items.empty()) add_next(body, page->more, page->items.back().client_id);
+  return json_response(200, body);
+}
+
 HttpResponse HttpApi::subscriptions(const HttpRequest& request) {
   const auto limit = limit_of(request);
   if (!limit) return error(400, "limit must be an integer from 1 to 1000000");
-  const auto list = broker_.subscriptions(*limit);
+  const auto topic = request.query.find("topic");
+  if (topic != request.query.end() && !routing::valid_topic_name(topic->second)) {
+    return error(400, "topic is not a valid topic name");
+  }
+  const auto list =
+      topic != request.query.end() ? broker_.subscribers(topic->second) : broker_.subscriptions(*limit);
   if (!list) return not_answered();
   json out = json::array();
   for (const auto& s : *list) {
+    if (out.size() >= *limit) break;
     out.push_back({{"client_id", s.client_id}, {"filter", s.filter}, {"qos", s.qos}, {"online", s.online}});
   }
-  return json_response(200, {{"subscriptions", std::move(out)}});
+  json body = {{"subscriptions", std::move(out)}};
+  if (topic != request.query.end()) body["topic"] = topic->second;
+  return json_response(200, body);
 }
 
 HttpResponse HttpApi::retained(const HttpRequest& request) {
   const auto limit = limit_of(request);
   if (!limit) return error(400, "limit must be an integer from 1 to 1000000");
-  auto after = request.query.find("after");
-  const auto list = broker_.retained(after == request.query.end() ? std::string_view{} : after->second, *limit);
+  const std::string_view filter = query_value(request, "filter");
+  if (!filter.empty() && (!routing::valid_topic_filter(filter) || routing::is_shared_filter(filter))) {
+    return error(400, "filter is not a valid topic filter");
+  }
+  const auto list = broker_.retained(filter, query_value(request, "after"), *limit);
   json out = json::array();
-  for (const auto& m : list) out.push_back({{"topic", m.topic}, {"payload_bytes", m.payload_bytes}, {"qos", m.qos}});
+  for (const auto& m : list) {
+    out.push_back({{"topic", m.topic},
+                   {"payload_bytes", m.payload_bytes},
+                   {"qos", m.qos},
+                   {"payload", m.payload_start}});
+  }
   json body = {{"retained", std::move(out)}};
   // The next page starts after the last topic of a full one.
   if (list.size() == *limit) body["next_after"] = list.back().topic;
   return json_response(200, body);
+}
+
+HttpResponse HttpApi::clear_retained(std::string_view topic) {
+  if (!routing::valid_topic_name(topic)) return error(400, "not a valid topic name");
+  if (topic.starts_with("$")) return error(400, "topics starting with $ belong to the broker");
+  const auto cleared = broker_.clear_retained(topic);
+  if (!cleared) return not_answered();
+  if (!*cleared) return error(404, "no retained message on that topic");
+  return json_response(200, {{"cleared", topic}});
 }
 
 HttpResponse HttpApi::publish(const HttpRequest& request) {

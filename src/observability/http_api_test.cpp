@@ -19,6 +19,10 @@ class FakeBroker final : public BrokerView {
   std::vector<std::string> disconnected;
   std::vector<std::tuple<std::string, std::string, protocol::QoS, bool>> published;
   std::string retained_after;
+  std::string retained_filter;
+  std::string asked_topic;
+  std::vector<std::string> cleared;
+  broker::ListFilter asked_filter;
   size_t asked_limit = 0;
 
   std::optional<Snapshot> snapshot() override {
@@ -28,13 +32,39 @@ class FakeBroker final : public BrokerView {
     s.publish_received = {1, 2, 3};
     return s;
   }
-  std::optional<std::vector<broker::ClientInfo>> clients(std::string_view only_id) override {
+  std::optional<broker::Listing<broker::ClientInfo>> clients(const broker::ListFilter& filter) override {
     if (!answers) return std::nullopt;
-    std::vector<broker::ClientInfo> out;
+    asked_filter = filter;
+    broker::Listing<broker::ClientInfo> out;
     for (const auto& c : connected) {
-      if (only_id.empty() || c.client_id == only_id) out.push_back(c);
+      if (!filter.client_id.empty() && c.client_id != filter.client_id) continue;
+      if (out.items.size() == filter.limit) {
+        out.more = true;
+      } else {
+        out.items.push_back(c);
+      }
+      ++out.matched;
     }
     return out;
+  }
+  std::optional<broker::Listing<broker::SessionInfo>> sessions(const broker::ListFilter& filter) override {
+    if (!answers) return std::nullopt;
+    asked_filter = filter;
+    broker::Listing<broker::SessionInfo> out;
+    out.items.push_back({"kept", "", false, 3600, 1700000360000, 2, 5, 0});
+    out.matched = 7;
+    out.more = true;
+    return out;
+  }
+  std::optional<std::vector<broker::SubscriptionInfo>> subscribers(std::string_view topic) override {
+    if (!answers) return std::nullopt;
+    asked_topic = topic;
+    return std::vector<broker::SubscriptionInfo>{{"c1", "a/+", 0, true}, {"c2", "$share/g/#", 2, false}};
+  }
+  std::optional<bool> clear_retained(std::string_view topic) override {
+    if (!answers) return std::nullopt;
+    cleared.emplace_back(topic);
+    return topic == "t/0";
   }
   std::optional<bool> disconnect(std::string_view id) override {
     if (!answers) return std::nullopt;
@@ -50,11 +80,12 @@ class FakeBroker final : public BrokerView {
     asked_limit = limit;
     return std::vector<broker::SubscriptionInfo>{{"c1", "a/#", 1, true}};
   }
-  std::vector<broker::RetainedInfo> retained(std::string_view after, size_t limit) override {
+  std::vector<broker::RetainedInfo> retained(std::string_view filter, std::string_view after, size_t limit) override {
+    retained_filter = filter;
     retained_after = after;
     asked_limit = limit;
     std::vector<broker::RetainedInfo> out;
-    for (size_t i = 0; i < limit && i < 3; ++i) out.push_back({"t/" + std::to_string(i), 5, 0});
+    for (size_t i = 0; i < limit && i < 3; ++i) out.push_back({"t/" + std::to_string(i), 5, 0, "ab\xff"});
     return out;
   }
   std::optional<PublishOutcome> publish(std::string_view topic, std::span<const uint8_t> payload, protocol::QoS qos,
@@ -120,7 +151,6 @@ TEST_F(HttpApiTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   const auto missing = call("GET", "/api/v1/nothing");
   EXPECT_EQ(missing.status, 404u);
   EXPECT_TRUE(body_of(missing).contains("error"));
-  EXPECT_EQ(call("GET", "/").status, 404u);
   EXPECT_EQ(call("GET", "/api/v1/clients/").status, 404u);
 
   const auto wrong = call("POST", "/metrics");
@@ -130,6 +160,9 @@ TEST_F(HttpApiTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   EXPECT_EQ(call("PUT", "/api/v1/clients/x").status, 405u);
   EXPECT_EQ(call("GET", "/api/v1/publish").status, 405u);
   EXPECT_EQ(call("DELETE", "/api/v1/clients").status, 405u);
+  EXPECT_EQ(call("GET", "/api/v1/retained/a").status, 405u);
+  EXPECT_EQ(call("POST", "/").status, 405u);
+  EXPECT_EQ(call("GET", "/ui/nothing.js").status, 404u);
 }
 
 TEST_F(HttpApiTest, UnansweredQuestionsAre503) {
@@ -152,6 +185,7 @@ TEST_F(HttpApiTest, ListsTakeALimitAndRetainedPages) {
   ASSERT_EQ(page["retained"].size(), 2u);
   EXPECT_EQ(page["retained"][0]["payload_bytes"], 5);
   EXPECT_EQ(page["next_after"], "t/1");
+  EXPECT_EQ(page["retained"][0]["payload"], "ab\xef\xbf\xbd");  // not UTF-8: U+FFFD
   EXPECT_FALSE(body_of(call("GET", "/api/v1/retained"))["retained"].empty());
   EXPECT_FALSE(body_of(call("GET", "/api/v1/retained")).contains("next_after"));
 }
@@ -174,7 +208,8 @@ TEST(HttpApiAccess, EveryPathNeedsCredentialsWhenConfigured) {
   config::Http http;
   http.token = "tok";
   HttpApi api(http, broker);
-  for (const char* path : {"/metrics", "/api/v1/stats", "/api/v1/clients", "/api/v1/clients/x", "/nowhere"}) {
+  for (const char* path : {"/", "/ui/dashboard.js", "/api/openapi.json", "/metrics", "/api/v1/stats",
+                           "/api/v1/clients", "/api/v1/clients/x", "/api/v1/sessions", "/nowhere"}) {
     HttpRequest r;
     r.method = "GET";
     r.path = path;
@@ -188,6 +223,24 @@ TEST(HttpApiAccess, EveryPathNeedsCredentialsWhenConfigured) {
   }
 }
 
+TEST(HttpApiAccess, RequestsFromPagesOfOtherSitesAreRefused) {
+  FakeBroker broker;
+  config::Http http;
+  http.token = "tok";
+  HttpApi api(http, broker);
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/api/v1/publish";
+  r.body = R"({"topic":"a"})";
+  r.authorization = "Bearer tok";
+  r.host = "broker.example:18083";
+  r.origin = "http://evil.example";
+  EXPECT_EQ(api.handle(r).status, 403u);
+  EXPECT_TRUE(broker.published.empty());
+  r.origin = "http://broker.example:18083";
+  EXPECT_EQ(api.handle(r).status, 200u);
+}
+
 TEST(HttpApiAccess, NoCredentialsMeansLoopbackOnly) {
   FakeBroker broker;
   HttpApi api(config::Http{}, broker);
@@ -197,6 +250,95 @@ TEST(HttpApiAccess, NoCredentialsMeansLoopbackOnly) {
   EXPECT_EQ(api.handle(r).status, 403u);
   r.peer_is_loopback = true;
   EXPECT_EQ(api.handle(r).status, 200u);
+}
+
+TEST_F(HttpApiTest, ClientListsPageAndFilter) {
+  for (const char* id : {"a", "b", "c"}) broker.connected.push_back({id, "", "p", 4, 60, 0, 0, 0, 0, 0});
+  const auto page = body_of(call("GET", "/api/v1/clients", {},
+                                 {{"limit", "2"}, {"after", "0"}, {"client_id", "dev"}, {"username", "ann"}}));
+  EXPECT_EQ(broker.asked_filter.limit, 2u);
+  EXPECT_EQ(broker.asked_filter.after, "0");
+  EXPECT_EQ(broker.asked_filter.id_contains, "dev");
+  EXPECT_EQ(broker.asked_filter.username, "ann");
+  ASSERT_EQ(page["clients"].size(), 2u);
+  EXPECT_EQ(page["total"], 3);
+  EXPECT_EQ(page["next_after"], "b");
+  EXPECT_FALSE(body_of(call("GET", "/api/v1/clients"))["clients"].empty());
+  EXPECT_FALSE(body_of(call("GET", "/api/v1/clients")).contains("next_after"));
+  EXPECT_EQ(call("GET", "/api/v1/clients", {}, {{"limit", "0"}}).status, 400u);
+}
+
+TEST_F(HttpApiTest, SessionsIncludeOfflineOnesWithTheirExpiry) {
+  const auto r = call("GET", "/api/v1/sessions", {}, {{"connected", "false"}});
+  ASSERT_EQ(r.status, 200u);
+  ASSERT_TRUE(broker.asked_filter.connected.has_value());
+  EXPECT_FALSE(*broker.asked_filter.connected);
+  const auto body = body_of(r);
+  EXPECT_EQ(body["total"], 7);
+  EXPECT_EQ(body["next_after"], "kept");
+  const auto& s = body["sessions"][0];
+  EXPECT_EQ(s["client_id"], "kept");
+  EXPECT_EQ(s["connected"], false);
+  EXPECT_EQ(s["session_expiry_interval"], 3600);
+  EXPECT_EQ(s["expires_at_ms"], 1700000360000);
+  EXPECT_EQ(s["subscriptions"], 2);
+  EXPECT_EQ(s["queued_messages"], 5);
+  EXPECT_TRUE(s["username"].is_null());
+  EXPECT_EQ(call("GET", "/api/v1/sessions", {}, {{"connected", "yes"}}).status, 400u);
+  EXPECT_EQ(call("POST", "/api/v1/sessions").status, 405u);
+}
+
+TEST_F(HttpApiTest, SubscriptionsForATopicNameTheirClients) {
+  const auto r = call("GET", "/api/v1/subscriptions", {}, {{"topic", "a/b"}});
+  ASSERT_EQ(r.status, 200u);
+  EXPECT_EQ(broker.asked_topic, "a/b");
+  const auto body = body_of(r);
+  EXPECT_EQ(body["topic"], "a/b");
+  ASSERT_EQ(body["subscriptions"].size(), 2u);
+  EXPECT_EQ(body["subscriptions"][1]["filter"], "$share/g/#");
+  EXPECT_EQ(body["subscriptions"][1]["online"], false);
+  for (const char* bad : {"a/+", "#", ""}) {
+    EXPECT_EQ(call("GET", "/api/v1/subscriptions", {}, {{"topic", bad}}).status, 400u) << bad;
+  }
+}
+
+TEST_F(HttpApiTest, RetainedByFilterAndDelete) {
+  EXPECT_EQ(call("GET", "/api/v1/retained", {}, {{"filter", "t/+"}}).status, 200u);
+  EXPECT_EQ(broker.retained_filter, "t/+");
+  for (const char* bad : {"a/#/b", "$share/g/a"}) {
+    EXPECT_EQ(call("GET", "/api/v1/retained", {}, {{"filter", bad}}).status, 400u) << bad;
+  }
+  const auto cleared = call("DELETE", "/api/v1/retained/t/0");
+  EXPECT_EQ(cleared.status, 200u);
+  EXPECT_EQ(body_of(cleared)["cleared"], "t/0");
+  EXPECT_EQ(call("DELETE", "/api/v1/retained/t/9").status, 404u);
+  EXPECT_EQ(broker.cleared, (std::vector<std::string>{"t/0", "t/9"}));
+  EXPECT_EQ(call("DELETE", "/api/v1/retained/a/+").status, 400u);
+  EXPECT_EQ(call("DELETE", "/api/v1/retained/$SYS/broker/uptime").status, 400u);
+  broker.answers = false;
+  EXPECT_EQ(call("DELETE", "/api/v1/retained/t/0").status, 503u);
+}
+
+TEST_F(HttpApiTest, DashboardAndOpenApiAreServedFromTheBinary) {
+  const auto page = call("GET", "/");
+  ASSERT_EQ(page.status, 200u);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("/ui/dashboard.js"));
+  const auto script = call("GET", "/ui/dashboard.js");
+  EXPECT_EQ(script.status, 200u);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(call("GET", "/ui/dashboard.css").content_type, "text/css; charset=utf-8");
+
+  const auto spec = call("GET", "/api/openapi.json");
+  ASSERT_EQ(spec.status, 200u);
+  const auto doc = body_of(spec);
+  EXPECT_TRUE(doc["openapi"].get<std::string>().starts_with("3."));
+  // Every route handle() knows is described.
+  for (const char* path : {"/metrics", "/api/v1/stats", "/api/v1/clients", "/api/v1/clients/{client_id}",
+                           "/api/v1/sessions", "/api/v1/subscriptions", "/api/v1/retained",
+                           "/api/v1/retained/{topic}", "/api/v1/publish"}) {
+    EXPECT_TRUE(doc["paths"].contains(path)) << path;
+  }
 }
 
 }  // namespace

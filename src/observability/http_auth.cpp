@@ -1,5 +1,7 @@
 #include "observability/http_auth.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 
 #include <cctype>
@@ -50,7 +52,40 @@ bool bearer_matches(const config::Http& http, std::string_view header) {
   return token && same_secret(*token, http.token);
 }
 
+// "localhost", 127.x.x.x or [::1], with or without a port.
+bool loopback_host(std::string_view host) {
+  std::string name;
+  if (host.starts_with('[')) {
+    const size_t end = host.find(']');
+    if (end == std::string_view::npos) return false;
+    name = host.substr(1, end - 1);
+    in6_addr a6{};
+    return inet_pton(AF_INET6, name.c_str(), &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+  }
+  name = host.substr(0, host.rfind(':'));
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (name == "localhost") return true;
+  in_addr a4{};
+  return inet_pton(AF_INET, name.c_str(), &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
 }  // namespace
+
+bool from_another_site(const config::Http& http, std::string_view origin, std::string_view host) {
+  if (!origin.empty()) {
+    std::string_view origin_host = origin;
+    if (origin_host.starts_with("http://")) {
+      origin_host.remove_prefix(7);
+    } else if (origin_host.starts_with("https://")) {
+      origin_host.remove_prefix(8);
+    } else {
+      return true;  // "null" (a sandboxed page, a file) or nonsense
+    }
+    if (origin_host != host) return true;
+  }
+  const bool credentials = !http.username.empty() || !http.token.empty();
+  return !credentials && !host.empty() && !loopback_host(host);
+}
 
 HttpAccess check_http_access(const config::Http& http, std::string_view authorization, bool peer_is_loopback) {
   if (http.username.empty() && http.token.empty()) {

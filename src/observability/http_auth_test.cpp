@@ -54,5 +54,28 @@ TEST(HttpAccess, TokenOnly) {
   EXPECT_EQ(www_authenticate(http), "Bearer realm=\"pregon\"");
 }
 
+TEST(HttpOrigin, PagesOfOtherSitesAreRefused) {
+  config::Http http;
+  http.token = "t";
+  EXPECT_FALSE(from_another_site(http, "", ""));
+  EXPECT_FALSE(from_another_site(http, "", "broker.example:18083"));
+  EXPECT_FALSE(from_another_site(http, "http://broker.example:18083", "broker.example:18083"));
+  EXPECT_FALSE(from_another_site(http, "https://broker.example", "broker.example"));
+  EXPECT_TRUE(from_another_site(http, "http://evil.example", "broker.example:18083"));
+  EXPECT_TRUE(from_another_site(http, "http://broker.example:18084", "broker.example:18083"));
+  EXPECT_TRUE(from_another_site(http, "null", "broker.example:18083"));
+}
+
+TEST(HttpOrigin, WithoutCredentialsTheHostMustBeALoopbackName) {
+  const config::Http http;
+  for (const char* host : {"", "127.0.0.1:18083", "127.1.2.3", "localhost:1", "LocalHost", "[::1]:18083"}) {
+    EXPECT_FALSE(from_another_site(http, "", host)) << host;
+  }
+  for (const char* host : {"evil.example:18083", "10.0.0.1:18083", "[::2]:1", "[::1", "127.0.0.1.evil.example"}) {
+    EXPECT_TRUE(from_another_site(http, "", host)) << host;
+  }
+  EXPECT_FALSE(from_another_site(http, "http://localhost:18083", "localhost:18083"));
+}
+
 }  // namespace
 }  // namespace pregon::observability

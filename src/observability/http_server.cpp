@@ -83,6 +83,8 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   if (const char* authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Authorization")) {
     request.authorization = authorization;
   }
+  if (const char* origin = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Origin")) request.origin = origin;
+  if (const char* host = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Host")) request.host = host;
   const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   request.peer_is_loopback = info != nullptr && is_loopback(info->client_addr);
   return send(connection, api.handle(request));

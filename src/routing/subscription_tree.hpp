@@ -130,34 +130,17 @@ class SubscriptionTree {
   // Callbacks must not modify the tree. Order of reports is unspecified.
   template <class F, class G>
   void match(std::string_view topic, F&& on_subscriber, G&& on_group) const {
-    if (!root_) return;
-    struct Frame {
-      const Node* node;
-      std::size_t pos;  // start of the next topic level; topic.size() + 1 once all are consumed
-    };
-    const std::size_t done = topic.size() + 1;
-    // [MQTT-4.7.2-1] a leading '+' or '#' does not match a topic beginning with '$'.
-    const bool dollar = !topic.empty() && topic.front() == '$';
-    SmallStack<Frame, 32> work;
-    work.push(Frame{root_.get(), 0});
-    while (!work.empty()) {
-      const Frame frame = work.pop();
-      const Node& node = *frame.node;
-      const bool wildcards_allowed = !(dollar && frame.pos == 0);
-      // '#' matches the remaining levels, also when none remain: "a/#" matches "a" [MQTT-4.7.1-2].
-      if (node.hash && wildcards_allowed) report(*node.hash, on_subscriber, on_group);
-      if (frame.pos == done) {
-        report(node, on_subscriber, on_group);
-        continue;
-      }
-      const std::size_t slash = topic.find('/', frame.pos);
-      const std::size_t end = slash == std::string_view::npos ? topic.size() : slash;
-      const std::size_t next = end + 1;
-      if (node.plus && wildcards_allowed) work.push(Frame{node.plus.get(), next});
-      // [MQTT-4.7.3-4] exact byte comparison of the level.
-      const auto child = node.children.find(topic.substr(frame.pos, end - frame.pos));
-      if (child != node.children.end()) work.push(Frame{child->second.get(), next});
-    }
+    walk(topic, [&](const Node& node) { report(node, on_subscriber, on_group); });
+  }
+
+  // visit(std::string_view filter, const Key&, const Value&) for every subscription that match()
+  // would report for `topic`, with the filter it was made with; shared memberships with their full
+  // "$share/{group}/{filter}". For diagnostics ("who gets this topic"): allocates, picks no member.
+  template <class F>
+  void for_each_match(std::string_view topic, F&& visit) const {
+    std::string filter;
+    std::string shared;
+    walk(topic, [&](const Node& node) { visit_node(node, filter, shared, visit); });
   }
 
   // Ordinary subscriptions plus shared memberships.
@@ -195,15 +178,7 @@ class SubscriptionTree {
       for (const auto& [level, child] : node->children) pending.push_back(child.get());
       if (node->plus) pending.push_back(node->plus.get());
       if (node->hash) pending.push_back(node->hash.get());
-      if (node->subscribers.empty() && node->groups.empty()) continue;
-      filter_of(*node, filter);
-      for (const Entry& e : node->subscribers.entries()) {
-        visit(std::string_view(filter), e.key, e.value);
-      }
-      for (const auto& [name, group] : node->groups) {
-        shared.assign(kSharePrefix).append(name).append("/").append(filter);
-        for (const Entry& e : group.members()) visit(std::string_view(shared), e.key, e.value);
-      }
+      visit_node(*node, filter, shared, visit);
     }
   }
 
@@ -226,6 +201,53 @@ class SubscriptionTree {
       return subscribers.empty() && groups.empty() && children.empty() && !plus && !hash;
     }
   };
+
+  // on_node(const Node&) for every node whose filter matches `topic` (precondition:
+  // valid_topic_name(topic)): the walk behind match() and for_each_match().
+  template <class N>
+  void walk(std::string_view topic, N&& on_node) const {
+    if (!root_) return;
+    struct Frame {
+      const Node* node;
+      std::size_t pos;  // start of the next topic level; topic.size() + 1 once all are consumed
+    };
+    const std::size_t done = topic.size() + 1;
+    // [MQTT-4.7.2-1] a leading '+' or '#' does not match a topic beginning with '$'.
+    const bool dollar = !topic.empty() && topic.front() == '$';
+    SmallStack<Frame, 32> work;
+    work.push(Frame{root_.get(), 0});
+    while (!work.empty()) {
+      const Frame frame = work.pop();
+      const Node& node = *frame.node;
+      const bool wildcards_allowed = !(dollar && frame.pos == 0);
+      // '#' matches the remaining levels, also when none remain: "a/#" matches "a" [MQTT-4.7.1-2].
+      if (node.hash && wildcards_allowed) on_node(*node.hash);
+      if (frame.pos == done) {
+        on_node(node);
+        continue;
+      }
+      const std::size_t slash = topic.find('/', frame.pos);
+      const std::size_t end = slash == std::string_view::npos ? topic.size() : slash;
+      const std::size_t next = end + 1;
+      if (node.plus && wildcards_allowed) work.push(Frame{node.plus.get(), next});
+      // [MQTT-4.7.3-4] exact byte comparison of the level.
+      const auto child = node.children.find(topic.substr(frame.pos, end - frame.pos));
+      if (child != node.children.end()) work.push(Frame{child->second.get(), next});
+    }
+  }
+
+  // visit(filter, key, value) for the subscriptions and shared memberships held by `node`;
+  // `filter` and `shared` are scratch.
+  template <class F>
+  static void visit_node(const Node& node, std::string& filter, std::string& shared, F& visit) {
+    if (node.subscribers.empty() && node.groups.empty()) return;
+    filter_of(node, filter);
+    for (const Entry& e : node.subscribers.entries()) visit(std::string_view(filter), e.key, e.value);
+    for (const auto& [name, group] : node.groups) {
+      shared.assign(kSharePrefix).append(name).append("/").append(filter);
+      for (const Entry& e : group.members()) visit(std::string_view(shared), e.key, e.value);
+    }
+  }
 
   template <class F, class G>
   static void report(const Node& node, F& on_subscriber, G& on_group) {

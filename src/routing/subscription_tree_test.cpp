@@ -259,6 +259,31 @@ TEST(SubscriptionTree, ForEachVisitsEveryEntryWithItsFilter) {
   EXPECT_EQ(tree.size(), 6u);
 }
 
+TEST(SubscriptionTree, ForEachMatchNamesTheFiltersThatMatchATopic) {
+  Tree tree;
+  tree.subscribe("a/b", 1, {1, 0});
+  tree.subscribe("a/+", 2, {2, 0});
+  tree.subscribe("a/#", 2, {0, 0});
+  tree.subscribe("#", 3, {0, 0});
+  tree.subscribe("b/#", 4, {0, 0});
+  tree.subscribe_shared("workers", "a/+", 5, {1, 0});
+  tree.subscribe_shared("workers", "a/+", 6, {1, 0});
+  std::set<std::pair<std::string, int>> seen;
+  tree.for_each_match("a/b", [&](std::string_view filter, int key, const Options&) {
+    seen.emplace(std::string(filter), key);
+  });
+  const std::set<std::pair<std::string, int>> expected{
+      {"a/b", 1}, {"a/+", 2}, {"a/#", 2}, {"#", 3}, {"$share/workers/a/+", 5}, {"$share/workers/a/+", 6}};
+  EXPECT_EQ(seen, expected);
+
+  // The same rules as match(): '$' topics are not reached by a leading wildcard [MQTT-4.7.2-1].
+  seen.clear();
+  tree.for_each_match("$SYS/x", [&](std::string_view filter, int key, const Options&) {
+    seen.emplace(std::string(filter), key);
+  });
+  EXPECT_TRUE(seen.empty());
+}
+
 // ---- Shared subscriptions (5.0 section 4.8.2) ----
 
 // Collects, per message, the groups reported and the member picked from each.

@@ -9,7 +9,11 @@ import json
 import socket
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
+
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -170,15 +174,18 @@ def test_publish_through_the_api_reaches_subscribers(broker):
     m = sub.wait_message()
     assert (m.topic, m.payload, m.qos) == ("api/x", b"hello", 1)
     retained = get_json(broker, "/api/v1/retained")["retained"]
-    assert {"topic": "api/x", "payload_bytes": 5, "qos": 1} in retained
+    assert {"topic": "api/x", "payload_bytes": 5, "qos": 1, "payload": "hello"} in retained
     status, _, _ = http(broker, "/api/v1/publish", method="POST", body={"topic": "api/+"})
     assert status == 400
     sub.disconnect()
 
 
-ENDPOINTS = [("GET", "/metrics"), ("GET", "/api/v1/stats"), ("GET", "/api/v1/clients"),
+ENDPOINTS = [("GET", "/"), ("GET", "/ui/dashboard.js"), ("GET", "/api/openapi.json"), ("GET", "/metrics"),
+             ("GET", "/api/v1/stats"), ("GET", "/api/v1/clients"), ("GET", "/api/v1/clients?client_id=a&limit=5"),
              ("GET", "/api/v1/clients/someone"), ("DELETE", "/api/v1/clients/someone"),
-             ("GET", "/api/v1/subscriptions"), ("GET", "/api/v1/retained"), ("POST", "/api/v1/publish")]
+             ("GET", "/api/v1/sessions"), ("GET", "/api/v1/subscriptions"), ("GET", "/api/v1/subscriptions?topic=a"),
+             ("GET", "/api/v1/retained"), ("GET", "/api/v1/retained?filter=%23"), ("DELETE", "/api/v1/retained/a"),
+             ("POST", "/api/v1/publish")]
 
 
 def test_every_endpoint_needs_credentials_when_they_are_configured(make_broker):
@@ -293,3 +300,175 @@ def test_sys_load_averages_rise_with_traffic(make_broker):
             break
     pub.disconnect()
     watch.disconnect()
+
+def session_expiry(seconds):
+    p = Properties(PacketTypes.CONNECT)
+    p.SessionExpiryInterval = seconds
+    return p
+
+
+def q(**params):
+    return "?" + urllib.parse.urlencode(params)
+
+
+def test_clients_page_in_client_id_order_and_filter_by_id_and_username(broker):
+    clients = [PahoClient(broker, cid, username=user)
+               for cid, user in (("page-b", "ann"), ("page-a", None), ("other", "ann"), ("page-c", "bob"))]
+    first = get_json(broker, "/api/v1/clients" + q(client_id="page-", limit=2))
+    assert [c["client_id"] for c in first["clients"]] == ["page-a", "page-b"]
+    assert first["total"] == 3 and first["next_after"] == "page-b"
+    second = get_json(broker, "/api/v1/clients" + q(client_id="page-", limit=2, after=first["next_after"]))
+    assert [c["client_id"] for c in second["clients"]] == ["page-c"]
+    assert "next_after" not in second
+    by_user = get_json(broker, "/api/v1/clients" + q(username="ann"))
+    assert [c["client_id"] for c in by_user["clients"]] == ["other", "page-b"]
+    assert by_user["clients"][1]["username"] == "ann"
+    status, _, _ = http(broker, "/api/v1/clients" + q(limit="many"))
+    assert status == 400
+    for c in clients:
+        c.disconnect()
+
+
+def test_sessions_include_offline_persistent_ones_with_expiry_and_queue(broker):
+    keeper = PahoClient(broker, "sess-keeper", protocol=5, clean_session=True, properties=session_expiry(300))
+    keeper.subscribe("sess/#", qos=1)
+    keeper.disconnect()
+    old = PahoClient(broker, "sess-311", clean_session=False)
+    old.subscribe("sess/#", qos=1)
+    old.disconnect()
+    pub = PahoClient(broker, "sess-pub")
+    pub.publish("sess/1", b"queued", qos=1)
+
+    sessions = {s["client_id"]: s for s in get_json(broker, "/api/v1/sessions")["sessions"]}
+    assert set(sessions) == {"sess-keeper", "sess-311", "sess-pub"}
+    k = sessions["sess-keeper"]
+    assert k["connected"] is False and k["session_expiry_interval"] == 300 and k["subscriptions"] == 1
+    assert k["queued_messages"] + k["inflight_messages"] == 1
+    assert k["expires_at_ms"] > 0
+    assert sessions["sess-311"]["expires_at_ms"] is None  # 3.1.1: kept until it comes back
+    assert sessions["sess-311"]["session_expiry_interval"] == 0xFFFFFFFF
+    assert sessions["sess-pub"]["connected"] is True and sessions["sess-pub"]["expires_at_ms"] is None
+
+    offline = get_json(broker, "/api/v1/sessions" + q(connected="false"))
+    assert [s["client_id"] for s in offline["sessions"]] == ["sess-311", "sess-keeper"]
+    assert offline["total"] == 2
+    page = get_json(broker, "/api/v1/sessions" + q(limit=1, client_id="sess-"))
+    assert [s["client_id"] for s in page["sessions"]] == ["sess-311"] and page["next_after"] == "sess-311"
+    status, _, _ = http(broker, "/api/v1/sessions" + q(connected="maybe"))
+    assert status == 400
+
+    resumed = PahoClient(broker, "sess-keeper", protocol=5, clean_session=False, properties=session_expiry(300))
+    assert resumed.wait_message().payload == b"queued"
+    again = {s["client_id"]: s for s in get_json(broker, "/api/v1/sessions")["sessions"]}
+    assert again["sess-keeper"]["connected"] is True
+    resumed.disconnect()
+    pub.disconnect()
+
+
+def test_subscriptions_for_a_topic_name_the_clients_it_reaches(make_broker):
+    b = make_broker(threads=2)  # shared groups and their members may live on different loops
+    plus = PahoClient(b, "match-plus", protocol=5)
+    plus.subscribe([("m/+/t", 1), ("elsewhere/#", 0)])
+    hashes = PahoClient(b, "match-hash", protocol=5)
+    hashes.subscribe("m/#", qos=2)
+    members = [PahoClient(b, f"match-member-{i}", protocol=5) for i in range(3)]
+    for m in members:
+        m.subscribe("$share/workers/m/a/t", qos=0)
+    PahoClient(b, "match-none", protocol=5).subscribe("m/b/t")
+
+    body = get_json(b, "/api/v1/subscriptions" + q(topic="m/a/t"))
+    assert body["topic"] == "m/a/t"
+    got = [(s["client_id"], s["filter"], s["qos"], s["online"]) for s in body["subscriptions"]]
+    assert got == [("match-hash", "m/#", 2, True),
+                   ("match-member-0", "$share/workers/m/a/t", 0, True),
+                   ("match-member-1", "$share/workers/m/a/t", 0, True),
+                   ("match-member-2", "$share/workers/m/a/t", 0, True),
+                   ("match-plus", "m/+/t", 1, True)]
+    assert get_json(b, "/api/v1/subscriptions" + q(topic="nobody/listens"))["subscriptions"] == []
+    # '$' topics are not reached by a leading wildcard [MQTT-4.7.2-1].
+    assert get_json(b, "/api/v1/subscriptions" + q(topic="$SYS/x"))["subscriptions"] == []
+    for bad in ("m/+", "m/#", ""):
+        status, _, _ = http(b, "/api/v1/subscriptions" + q(topic=bad))
+        assert status == 400, bad
+
+
+def test_retained_listed_by_filter_and_deleted(broker):
+    pub = PahoClient(broker, "ret-pub")
+    for topic in ("ret/a/1", "ret/a/2", "ret/b/1"):
+        pub.publish(topic, topic.encode(), qos=1, retain=True)
+
+    listed = get_json(broker, "/api/v1/retained" + q(filter="ret/a/+"))["retained"]
+    assert [(r["topic"], r["payload"]) for r in listed] == [("ret/a/1", "ret/a/1"), ("ret/a/2", "ret/a/2")]
+    assert [r["topic"] for r in get_json(broker, "/api/v1/retained" + q(filter="ret/#"))["retained"]] == \
+        ["ret/a/1", "ret/a/2", "ret/b/1"]
+    assert all(not r["topic"].startswith("$") for r in get_json(broker, "/api/v1/retained" + q(filter="#"))["retained"])
+    status, _, _ = http(broker, "/api/v1/retained" + q(filter="ret/#/x"))
+    assert status == 400
+
+    live = PahoClient(broker, "ret-live")
+    live.subscribe("ret/#")
+    barrier(pub, live, "ret/sentinel")
+    status, _, body = http(broker, "/api/v1/retained/ret/a/1", method="DELETE")
+    assert status == 200 and json.loads(body) == {"cleared": "ret/a/1"}
+    status, _, _ = http(broker, "/api/v1/retained/ret/a/1", method="DELETE")
+    assert status == 404
+    status, _, _ = http(broker, "/api/v1/retained/$SYS/broker/version", method="DELETE")
+    assert status == 400
+
+    fresh = PahoClient(broker, "ret-fresh")
+    fresh.subscribe("ret/#")
+    got = barrier(pub, fresh, "ret/sentinel")
+    assert sorted(m.topic for m in got) == ["ret/a/2", "ret/b/1"]
+    # Cleared, not published: the live subscriber got nothing for it.
+    assert [m.topic for m in barrier(pub, live, "ret/sentinel")] == []
+    for c in (pub, live, fresh):
+        c.disconnect()
+
+
+def test_a_deleted_retained_message_stays_deleted_after_a_restart(make_broker, tmp_path):
+    settings = {"persistence": {"dir": str(tmp_path / "store")}}
+    b = make_broker(**settings)
+    pub = PahoClient(b, "ret-pub")
+    pub.publish("keep/this", b"1", qos=1, retain=True)
+    pub.publish("drop/this", b"2", qos=1, retain=True)
+    pub.disconnect()
+    status, _, _ = http(b, "/api/v1/retained/drop/this", method="DELETE")
+    assert status == 200
+    b.stop()
+    b = make_broker(**settings)
+    topics = [r["topic"] for r in get_json(b, "/api/v1/retained" + q(filter="+/this"))["retained"]]
+    assert topics == ["keep/this"]
+
+
+def test_openapi_describes_every_endpoint(broker):
+    status, headers, body = http(broker, "/api/openapi.json")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    doc = json.loads(body)
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    for method, path in ENDPOINTS:
+        templated = path.split("?")[0]
+        templated = {"/api/v1/clients/someone": "/api/v1/clients/{client_id}",
+                     "/api/v1/retained/a": "/api/v1/retained/{topic}",
+                     "/ui/dashboard.js": "/"}.get(templated, templated)
+        assert method.lower() in paths[templated], (method, path)
+
+
+def test_requests_from_pages_of_other_sites_are_refused(broker):
+    sub = PahoClient(broker, "site-sub")
+    sub.subscribe("site/#")
+    # What a page elsewhere would make the browser send to the loopback address.
+    status, _, body = http(broker, "/api/v1/publish", method="POST", body={"topic": "site/x"},
+                           headers={"Origin": "http://evil.example", "Content-Type": "text/plain"})
+    assert status == 403 and "error" in json.loads(body)
+    status, _, _ = http(broker, "/api/v1/clients/site-sub", method="DELETE", headers={"Origin": "null"})
+    assert status == 403
+    # DNS rebinding: the right address, but the attacker's name.
+    status, _, _ = http(broker, "/api/v1/clients", headers={"Host": f"evil.example:{broker.http_port}"})
+    assert status == 403
+    # The broker's own pages may.
+    status, _, _ = http(broker, "/api/v1/publish", method="POST", body={"topic": "site/ok"},
+                        headers={"Origin": f"http://127.0.0.1:{broker.http_port}"})
+    assert status == 200
+    assert [m.topic for m in barrier(PahoClient(broker, "site-pub"), sub, "site/sentinel")] == ["site/ok"]
+    assert not sub.is_disconnected
