@@ -37,6 +37,10 @@ struct Listener {
   std::optional<bool> allow_anonymous;
   uint32_t max_connections = 0;  // open sockets on this listener; 0: only limits.max_connections applies
   Tls tls;
+  // "mqtt": MQTT straight over TCP (or TLS). "websocket": MQTT over WebSocket (RFC 6455), and with
+  // tls_* settings over WebSocket over TLS (wss://).
+  std::string protocol = "mqtt";
+  std::string websocket_path = "/mqtt";  // the request path a WebSocket client must ask for
 };
 
 // Authentication and authorization files, in mosquitto's formats. Empty: not used.
@@ -165,5 +169,6 @@ inline constexpr std::string_view kCorruptionActions[] = {"quarantine", "fail"};
 inline constexpr std::string_view kQueueOverflowPolicies[] = {"drop_oldest", "drop_newest", "refuse"};
 inline constexpr std::string_view kClientCertificateModes[] = {"none", "optional", "required"};
 inline constexpr std::string_view kTlsVersions[] = {"1.2", "1.3"};
+inline constexpr std::string_view kListenerProtocols[] = {"mqtt", "websocket"};
 
 }  // namespace pregon::config

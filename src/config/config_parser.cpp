@@ -170,6 +170,10 @@ std::vector<KeySpec> listener_keys(Listener& (*which)(Config&)) {
                  any_text),
       bool_key("tls_identity_as_username",
                [which](Config& c) -> bool& { return which(c).tls.identity_as_username; }),
+      string_key("protocol", [which](Config& c) -> std::string& { return which(c).protocol; },
+                 check_listener_protocol),
+      string_key("websocket_path", [which](Config& c) -> std::string& { return which(c).websocket_path; },
+                 check_websocket_path),
   };
 }
 

@@ -92,14 +92,20 @@ struct Server::Worker {
 
   // One listening socket on this loop for one Entrance.
   struct Door {
-    explicit Door(Entrance& e) : socket(e.endpoint), policy(e.policy), tls(e.tls) {}
+    explicit Door(Entrance& e)
+        : socket(e.endpoint),
+          policy(e.policy),
+          websocket_path(e.config.protocol == "websocket" ? e.config.websocket_path : std::string_view()),
+          tls(e.tls) {}
     Listener socket;
     broker::ListenerPolicy& policy;
+    std::string_view websocket_path;  // the Entrance's; empty: plain MQTT
     std::shared_ptr<const TlsContext> tls;  // replaced on this loop's thread by a reload
   };
 
   void accept(Door& door, UniqueFd fd, std::string peer) {
-    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr};
+    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr, nullptr};
+    if (!door.websocket_path.empty()) a.websocket = std::make_unique<WebSocketStream>(door.websocket_path);
     if (door.tls) {
       a.tls = TlsStream::accept(*door.tls);
       if (!a.tls) {
@@ -228,8 +234,12 @@ void Server::run(const ControlSignals* signals) {
     pthread_setname_np(w->thread.native_handle(), name.substr(0, 15).c_str());
   }
   for (const auto& e : entrances_) {
-    spdlog::info("listening on {}{} ({} thread{})", e->policy.name, e->tls ? " (TLS)" : "", workers_.size(),
-                 workers_.size() == 1 ? "" : "s");
+    const bool ws = e->config.protocol == "websocket";
+    spdlog::info("listening on {}{} ({} thread{})", e->policy.name,
+                 ws ? (e->tls ? " (WebSocket over TLS, " + e->config.websocket_path + ")"
+                              : " (WebSocket, " + e->config.websocket_path + ")")
+                    : (e->tls ? " (TLS)" : ""),
+                 workers_.size(), workers_.size() == 1 ? "" : "s");
   }
   wait_for_stop(signals);
   shut_down();
