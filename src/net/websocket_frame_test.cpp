@@ -91,7 +91,7 @@ TEST(FrameDecoder, UnmasksBinaryFramesOfEveryLengthEncoding) {
   }
 }
 
-TEST(FrameDecoder, FramesSplitAnywhereAndManyInOneRead) {  // [MQTT-6.0.0-2]
+TEST(FrameDecoder, MQTT_6_0_0_2_FramesSplitAnywhereAndManyInOneRead) {
   std::string payload;
   for (int i = 0; i < 1000; ++i) payload += static_cast<char>(i * 7);
   const auto wire = join({client_frame(ws::kBinary, payload.substr(0, 1)), client_frame(ws::kBinary, payload.substr(1, 200)),
@@ -130,7 +130,7 @@ TEST(FrameDecoder, PingPongAndClose) {
   EXPECT_EQ(d.controls[2].second.substr(0, 2), std::string("\x03\xe8", 2));
 }
 
-TEST(FrameDecoder, TextFrameIsUnsupportedData) {  // [MQTT-6.0.0-1]
+TEST(FrameDecoder, MQTT_6_0_0_1_TextFrameIsUnsupportedData) {
   EXPECT_EQ(run(client_frame(ws::kText, "hello"), 100).error, ws::kUnsupportedData);
 }
 

@@ -28,7 +28,7 @@ TEST(WebSocketHandshake, AcceptKeyIsTheOneOfRfc6455) {
   EXPECT_EQ(websocket_accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
-TEST(WebSocketHandshake, AcceptsAnUpgradeAndSelectsMqtt) {  // [MQTT-6.0.0-4]
+TEST(WebSocketHandshake, MQTT_6_0_0_4_AcceptsAnUpgradeAndSelectsMqtt) {
   const std::string r = request("Sec-WebSocket-Protocol: chat, mqtt\r\nOrigin: http://example.com\r\n");
   const HandshakeAnswer a = answer_websocket_handshake(r, "/mqtt");
   ASSERT_EQ(a.status, Status::kAccepted) << a.reason;
