@@ -14,7 +14,7 @@ import pytest
 from conftest import free_port
 from support import mqtt_raw as raw
 from support import ws_raw
-from support.paho_client import PahoClient, Timeout
+from support.paho_client import PahoClient
 from support.tls_pki import Pki, client_context
 from support.ws_raw import WsRawClient
 
@@ -48,7 +48,8 @@ def ws_client(ws, client_id, tls=None, **kw):
     return PahoClient(ws, client_id, websocket_path=ws.path, tls=tls, **kw)
 
 
-def round_trips(pub, sub, topic, protocol_note=""):
+def round_trips(pub, sub, topic, note=""):
+    """Subscribes `sub` to topic/# and checks 20 messages at each QoS from `pub`, in order."""
     sub.subscribe(topic + "/#", qos=2)
     for qos in (0, 1, 2):
         for i in range(20):
@@ -56,7 +57,7 @@ def round_trips(pub, sub, topic, protocol_note=""):
     got = [sub.wait_message() for _ in range(60)]
     for qos in (0, 1, 2):
         mine = [m for m in got if m.topic == f"{topic}/{qos}"]
-        assert [m.payload for m in mine] == [f"{qos}-{i}".encode() for i in range(20)], protocol_note
+        assert [m.payload for m in mine] == [f"{qos}-{i}".encode() for i in range(20)], note
         assert all(m.qos == qos for m in mine)
 
 
@@ -317,3 +318,14 @@ def test_mqtt_js_over_wss(make_broker, pki):
     got = run_node(f"wss://localhost:{wss.port}{wss.path}", "jss", ca=pki.ca_cert.cert)
     assert len(got) == 30
     assert sorted(m["payload"] for m in got if m["topic"] == "jss/2") == sorted(f"m{i}" for i in range(10))
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not Path("/usr/bin/chromium").exists(),
+                    reason="node or Chromium is not installed")
+def test_browser_websocket_with_mqtt_js(make_broker):
+    """Chromium's own WebSocket (mqtt.js's browser bundle in a headless page) to a ws:// listener."""
+    b, ws = ws_broker(make_broker)
+    r = subprocess.run(["node", str(JS_DIR / "browser_round_trip.js"), f"ws://{ws.host}:{ws.port}{ws.path}", "br", "10"],
+                       capture_output=True, text=True, timeout=90, cwd=JS_DIR)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == [f"b{i}" for i in range(10)]
