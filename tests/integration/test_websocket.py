@@ -84,6 +84,9 @@ def test_websocket_and_tcp_clients_exchange_both_ways(make_broker):
     PahoClient(b, "big-pub").publish("big/1", big, qos=1)
     assert ws_sub.wait_message().payload == big
     assert tcp_sub.wait_message().payload == big
+    ws_client(ws, "big-ws-pub").publish("big/2", big[::-1], qos=1)  # a frame with a 64-bit length
+    assert ws_sub.wait_message().payload == big[::-1]
+    assert tcp_sub.wait_message().payload == big[::-1]
 
 
 def test_websocket_client_on_a_custom_path_and_connections_moving_between_loops(make_broker):
@@ -110,6 +113,12 @@ def test_wss_round_trip(make_broker, pki):
     back = ws_client(wss, "wss-pub", tls=client_context(pki.ca_cert))
     tcp_sub = PahoClient(b, "tcp-sub")
     round_trips(back, tcp_sub, "from-wss")
+    # Some of these move to the other loop after CONNECT, with their TLS and WebSocket state.
+    for i in range(6):
+        c = ws_client(wss, f"wss-mover-{i}", tls=client_context(pki.ca_cert))
+        c.publish("wss/moved", str(i).encode(), qos=1)
+        c.disconnect()
+    assert sorted(sub.wait_message().payload for _ in range(6)) == [str(i).encode() for i in range(6)]
 
 
 def test_wss_raw_client_split_frames(make_broker, pki):
