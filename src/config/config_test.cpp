@@ -568,6 +568,8 @@ TEST(ParseConfigErrors, WebSocketSettingsAreChecked) {
   EXPECT_THAT(error_of("[listener]\nwebsocket_path = \"/a b\"\n"), HasSubstr("must be visible ASCII"));
   EXPECT_THAT(error_of("[listener]\nwebsocket_path = \"/a?b=1\"\n"), HasSubstr("without '?' or '#'"));
   EXPECT_THAT(error_of("[listener]\nprotocol = 1\n"), HasSubstr("listener.protocol: expected a string"));
+  EXPECT_EQ(error_of("[[listeners]]\nport = 8080\nwebsocket_path = \"/ws\"\n"),
+            "test.toml:3:18: listeners[0].websocket_path: set on a listener whose protocol is not \"websocket\"");
 }
 
 TEST(EffectiveThreads, ZeroMeansOnePerCore) {
