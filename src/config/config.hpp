@@ -42,6 +42,10 @@ struct Listener {
   // naming the real client; connections without one are closed.
   bool proxy_protocol = false;
   Tls tls;
+  // "mqtt": MQTT straight over TCP (or TLS). "websocket": MQTT over WebSocket (RFC 6455), and with
+  // tls_* settings over WebSocket over TLS (wss://).
+  std::string protocol = "mqtt";
+  std::string websocket_path = "/mqtt";  // the request path a WebSocket client must ask for
 };
 
 // Authentication and authorization files, in mosquitto's formats. Empty: not used.
@@ -185,5 +189,6 @@ inline constexpr std::string_view kCorruptionActions[] = {"quarantine", "fail"};
 inline constexpr std::string_view kQueueOverflowPolicies[] = {"drop_oldest", "drop_newest", "refuse"};
 inline constexpr std::string_view kClientCertificateModes[] = {"none", "optional", "required"};
 inline constexpr std::string_view kTlsVersions[] = {"1.2", "1.3"};
+inline constexpr std::string_view kListenerProtocols[] = {"mqtt", "websocket"};
 
 }  // namespace pregon::config

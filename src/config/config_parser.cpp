@@ -208,6 +208,10 @@ std::vector<KeySpec> listener_keys(std::function<Listener&(Config&)> which) {
                  any_text),
       bool_key("tls_identity_as_username",
                [which](Config& c) -> bool& { return which(c).tls.identity_as_username; }),
+      string_key("protocol", [which](Config& c) -> std::string& { return which(c).protocol; },
+                 check_listener_protocol),
+      string_key("websocket_path", [which](Config& c) -> std::string& { return which(c).websocket_path; },
+                 check_websocket_path),
   };
 }
 
@@ -352,6 +356,19 @@ Config parse_config(std::string_view toml_text, const std::string& source) {
     const toml::node* http = document.get("http");
     const auto& where = http->source().begin;
     diagnostics.add(where.line, where.column, "http", "username and password must be set together");
+  }
+  // websocket_path on a plain MQTT listener is a forgotten `protocol = "websocket"`, not a no-op.
+  const auto check_path_use = [&diagnostics](const toml::table* table, const Listener& l, const std::string& path) {
+    const toml::node* node = table != nullptr ? table->get("websocket_path") : nullptr;
+    if (node == nullptr || l.protocol == "websocket") return;
+    diagnostics.add(node->source().begin.line, node->source().begin.column, path + ".websocket_path",
+                    "set on a listener whose protocol is not \"websocket\"");
+  };
+  check_path_use(document["listener"].as_table(), config.listener, "listener");
+  if (const toml::array* entries = document["listeners"].as_array(); entries != nullptr) {
+    for (size_t i = 0; i < entries->size() && i < config.listeners.size(); ++i) {
+      check_path_use((*entries)[i].as_table(), config.listeners[i], "listeners[" + std::to_string(i) + "]");
+    }
   }
   diagnostics.throw_if_any();
   return config;

@@ -222,7 +222,7 @@ TEST(ParseConfigErrors, UnknownKeyNamesItsLineAndSuggests) {
 
 TEST(ParseConfigErrors, UnknownKeyFarFromAnyListsTheKnownOnes) {
   EXPECT_EQ(error_of("[listener]\n  certificate = \"x\"\n"),
-            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous, max_connections, unix_socket, proxy_protocol, tls_cert_file, tls_key_file, tls_ca_file, tls_client_certificates, tls_min_version, tls_ciphers, tls_ciphersuites, tls_identity_as_username)");
+            "test.toml:2:3: listener.certificate: unknown key (expected one of bind, port, allow_anonymous, max_connections, unix_socket, proxy_protocol, tls_cert_file, tls_key_file, tls_ca_file, tls_client_certificates, tls_min_version, tls_ciphers, tls_ciphersuites, tls_identity_as_username, protocol, websocket_path)");
 }
 
 TEST(ParseConfigErrors, UnknownTableIsRejected) {
@@ -577,6 +577,41 @@ TEST(ParseConfigErrors, ListenerKeysAreCheckedInEveryListenersEntry) {
             "test.toml:4:19: listeners[1].tls_min_version: \"1.1\" is not a TLS version (expected one of 1.2, 1.3)");
   EXPECT_THAT(error_of("[listener]\ntls_client_certificates = \"maybe\""), HasSubstr("is not a client certificate mode"));
   EXPECT_THAT(error_of("listeners = 3"), HasSubstr("expected an array of tables"));
+}
+
+TEST(ParseConfig, WebSocketListener) {
+  const Config c = parse_config(R"(
+[[listeners]]
+port = 8080
+protocol = "websocket"
+
+[[listeners]]
+port = 8081
+protocol = "websocket"
+websocket_path = "/ws/mqtt"
+tls_cert_file = "server.pem"
+tls_key_file = "server.key"
+)",
+                                "test.toml");
+  EXPECT_EQ(c.listener.protocol, "mqtt");
+  EXPECT_EQ(c.listener.websocket_path, "/mqtt");
+  ASSERT_EQ(c.listeners.size(), 2u);
+  EXPECT_EQ(c.listeners[0].protocol, "websocket");
+  EXPECT_EQ(c.listeners[0].websocket_path, "/mqtt");
+  EXPECT_EQ(c.listeners[1].websocket_path, "/ws/mqtt");
+  EXPECT_EQ(c.listeners[1].tls.cert_file, "server.pem");
+}
+
+TEST(ParseConfigErrors, WebSocketSettingsAreChecked) {
+  EXPECT_EQ(error_of("[listener]\nprotocol = \"ws\"\n"),
+            "test.toml:2:12: listener.protocol: \"ws\" is not a listener protocol (expected one of mqtt, websocket)");
+  EXPECT_THAT(error_of("[[listeners]]\nwebsocket_path = \"mqtt\"\n"),
+              HasSubstr("listeners[0].websocket_path: \"mqtt\" must start with '/'"));
+  EXPECT_THAT(error_of("[listener]\nwebsocket_path = \"/a b\"\n"), HasSubstr("must be visible ASCII"));
+  EXPECT_THAT(error_of("[listener]\nwebsocket_path = \"/a?b=1\"\n"), HasSubstr("without '?' or '#'"));
+  EXPECT_THAT(error_of("[listener]\nprotocol = 1\n"), HasSubstr("listener.protocol: expected a string"));
+  EXPECT_EQ(error_of("[[listeners]]\nport = 8080\nwebsocket_path = \"/ws\"\n"),
+            "test.toml:3:18: listeners[0].websocket_path: set on a listener whose protocol is not \"websocket\"");
 }
 
 TEST(EffectiveThreads, ZeroMeansOnePerCore) {

@@ -100,6 +100,22 @@ std::optional<std::string> check_tls_version(std::string_view version) {
   return check_one_of(version, kTlsVersions, "a TLS version");
 }
 
+std::optional<std::string> check_listener_protocol(std::string_view protocol) {
+  return check_one_of(protocol, kListenerProtocols, "a listener protocol");
+}
+
+std::optional<std::string> check_websocket_path(std::string_view path) {
+  constexpr size_t kMaxPathBytes = 1024;
+  if (path.empty() || path.front() != '/') return quoted(path) + " must start with '/'";
+  if (path.size() > kMaxPathBytes) return "longer than " + std::to_string(kMaxPathBytes) + " bytes";
+  for (const char ch : path) {
+    if (ch <= 0x20 || ch >= 0x7f || ch == '?' || ch == '#') {
+      return quoted(path) + " must be visible ASCII without '?' or '#'";
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_directory(std::string_view dir) {
   if (dir.empty()) return "the directory must not be empty";
   if (dir.find('\0') != std::string_view::npos) return "the directory contains a NUL byte";

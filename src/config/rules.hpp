@@ -72,6 +72,10 @@ std::optional<std::string> check_jwt_algorithm(std::string_view algorithm);
 std::optional<std::string> check_client_certificates(std::string_view mode);
 std::optional<std::string> check_tls_version(std::string_view version);
 std::optional<std::string> check_directory(std::string_view dir);
+std::optional<std::string> check_listener_protocol(std::string_view protocol);
+// An absolute path: starts with '/', at most 1024 bytes of visible ASCII (no spaces, no '?' or '#':
+// the path is compared with the request target as sent).
+std::optional<std::string> check_websocket_path(std::string_view path);
 
 // Accepts an IPv4 or IPv6 literal, or a host name by RFC 1123 (labels of letters, digits and
 // hyphens, at most 253 bytes). Rejects an empty string, "[::1]" (brackets belong to URLs) and a

@@ -94,6 +94,54 @@ TEST(ConnectionAllocation, ReadHandWriteRoundTripAllocatesNothing) {
   EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
 }
 
+// The same over WebSocket: frames are unmasked in the read buffer and each batch of output gets a
+// header sealed in front of it, so the round trip still allocates nothing.
+TEST(ConnectionAllocation, WebSocketRoundTripAllocatesNothing) {
+  auto p = session::owned_encoding(std::vector<uint8_t>(2048, 0x32), 6);
+  EchoHandler handler;
+  handler.publish = p;
+  EventLoop loop(std::chrono::milliseconds(1'000'000));
+  ConnectionSet set(loop, handler, {});
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+  UniqueFd peer(fds[1]);
+  broker::ListenerPolicy listener;
+  ASSERT_NE(set.adopt(Accepted{UniqueFd(fds[0]), "pair", &listener, nullptr,
+                               std::make_unique<WebSocketStream>("/mqtt")}),
+            nullptr);
+  const std::string request =
+      "GET /mqtt HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  ASSERT_EQ(::send(peer.get(), request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  loop.run_once(set, std::chrono::milliseconds(100));
+  char back[8192];
+  const ssize_t answer = ::recv(peer.get(), back, sizeof back, 0);
+  ASSERT_GT(answer, 0);
+  ASSERT_EQ(std::string_view(back, 12), "HTTP/1.1 101");
+
+  uint8_t frame[2 + 4 + 100] = {0x82, 0x80 | 100, 1, 2, 3, 4};  // a masked binary frame
+  const uint8_t mqtt[2] = {0x30, 98};
+  for (size_t i = 0; i < 100; ++i) frame[6 + i] = (i < 2 ? mqtt[i] : 0) ^ frame[2 + i % 4];
+  auto round_trip = [&] {
+    ASSERT_EQ(::send(peer.get(), frame, sizeof frame, 0), static_cast<ssize_t>(sizeof frame));
+    loop.run_once(set, std::chrono::milliseconds(100));
+    size_t got = 0;
+    while (got < 4 + 100 + p->bytes.size()) {  // one frame: a 4-byte header, the echo, the PUBLISH
+      const ssize_t n = ::recv(peer.get(), back, sizeof back, 0);
+      ASSERT_GT(n, 0);
+      if (got == 0) {
+        ASSERT_EQ(static_cast<uint8_t>(back[0]), 0x82);
+        ASSERT_EQ(static_cast<uint8_t>(back[1]), 126);
+      }
+      got += static_cast<size_t>(n);
+    }
+  };
+  for (int i = 0; i < 10; ++i) round_trip();  // warm-up
+  const size_t before = pregon::base::thread_allocation_count;
+  for (int i = 0; i < 200; ++i) round_trip();
+  EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
+}
+
 // A blocking loopback client speaking raw MQTT 3.1.1; everything it sends is encoded beforehand.
 class RawClient {
  public:

@@ -42,6 +42,7 @@ TcpConnection* ConnectionSet::adopt(Accepted socket, std::span<const uint8_t> in
   c->opened();
   handler_.on_open(*c, loop_.now());
   if (!initial.empty() && c->is_open()) c->deliver(initial);
+  if (c->ws_ && c->is_open() && !c->failed_) c->take_carried_websocket_input();
   if (c->tls_ && c->is_open() && !c->failed_) c->pump_tls();
   return c->state_ == TcpConnection::State::kDone ? nullptr : c;
 }

@@ -60,7 +60,7 @@ class ConnectionSet final : public LoopHooks {
   ConnectionSet& operator=(const ConnectionSet&) = delete;
 
   // Takes a connected socket: registers it, calls handler.on_open and then, when `initial` is not
-  // empty, handler.on_input with it (and with what its TLS stream still holds). Returns nullptr
+  // empty, handler.on_input with it (and with what its WebSocket and TLS streams still hold). Returns nullptr
   // (and closes the socket) when shutting down or when the loop refuses it.
   TcpConnection* adopt(Accepted socket, std::span<const uint8_t> initial = {});
 

@@ -1,5 +1,6 @@
 #include "net/output_queue.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace pregon::net {
@@ -18,7 +19,8 @@ void OutputQueue::append(std::span<const uint8_t> bytes) {
   const size_t begin = copies_.size();
   copies_.insert(copies_.end(), bytes.begin(), bytes.end());
   // Consecutive copies become one segment, so a burst of small packets is one iovec.
-  if (head_ < segments_.size() && !segments_.back().publish && segments_.back().copy_end == begin) {
+  if (segments_.size() > std::max(head_, sealed_end_) && !segments_.back().publish &&
+      segments_.back().copy_end == begin) {
     segments_.back().copy_end = copies_.size();
   } else {
     Segment s;
@@ -27,6 +29,7 @@ void OutputQueue::append(std::span<const uint8_t> bytes) {
     segments_.push_back(std::move(s));
   }
   size_ += bytes.size();
+  unsealed_ += bytes.size();
 }
 
 void OutputQueue::append_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
@@ -51,11 +54,28 @@ void OutputQueue::append_publish(std::shared_ptr<const broker::EncodedPublish> p
   s.packet_id[1] = static_cast<uint8_t>(packet_id & 0xFF);
   s.publish = std::move(p);
   size_ += b.size();
+  unsealed_ += b.size();
   segments_.push_back(std::move(s));
+}
+
+void OutputQueue::seal(std::span<const uint8_t> header) {
+  assert(header.size() <= kMaxSealHeader);
+  if (unsealed_ == 0) return;
+  Segment& first = segments_[sealed_end_];
+  std::copy(header.begin(), header.end(), first.header);
+  first.header_begin = 0;
+  first.header_end = static_cast<uint8_t>(header.size());
+  size_ += header.size();
+  sealed_end_ = segments_.size();
+  unsealed_ = 0;
 }
 
 size_t OutputQueue::pieces(const Segment& s, const std::vector<uint8_t>& copies, size_t skip,
                            std::span<iovec> out) {
+  size_t used = 0;
+  if (s.header_begin < s.header_end && !out.empty()) {
+    out[used++] = make_iovec(s.header + s.header_begin, s.header_end - s.header_begin);
+  }
   iovec all[4];
   size_t n = 0;
   if (!s.publish) {
@@ -72,7 +92,6 @@ size_t OutputQueue::pieces(const Segment& s, const std::vector<uint8_t>& copies,
       all[n++] = make_iovec(b.data() + 1, b.size() - 1);
     }
   }
-  size_t used = 0;
   for (size_t i = 0; i < n && used < out.size(); ++i) {
     iovec v = all[i];
     if (skip >= v.iov_len) {
@@ -102,7 +121,14 @@ void OutputQueue::consume(size_t n) {
   size_ -= n;
   while (n > 0) {
     Segment& s = segments_[head_];
-    const size_t left = s.length() - head_offset_;
+    const size_t header_left = static_cast<size_t>(s.header_end - s.header_begin);
+    if (header_left > 0) {
+      const size_t k = std::min(n, header_left);
+      s.header_begin = static_cast<uint8_t>(s.header_begin + k);
+      n -= k;
+      if (n == 0) break;
+    }
+    const size_t left = s.body_length() - head_offset_;
     if (n < left) {
       if (s.publish) {
         head_offset_ += n;
@@ -143,6 +169,7 @@ void OutputQueue::compact(size_t dead_copies) {
     }
   }
   segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(head_));
+  sealed_end_ -= std::min(sealed_end_, head_);
   head_ = 0;
 }
 
@@ -152,6 +179,8 @@ void OutputQueue::clear() {
   head_ = 0;
   head_offset_ = 0;
   size_ = 0;
+  sealed_end_ = 0;
+  unsealed_ = 0;
 }
 
 }  // namespace pregon::net

@@ -4,6 +4,10 @@
 // gather() describes the head of the queue as iovecs for one writev/sendmsg; consume() drops what
 // the kernel took. Pure: no descriptors, no clock, no logging.
 //
+// Framing (WebSocket): seal() puts a header in front of everything appended since the last seal,
+// held beside the first of those segments, so a batch of copies and shared references goes out as
+// one frame with no copy of its bytes. Whoever seals must seal before each gather().
+//
 // Allocation: both internal vectors keep their capacity; once they have grown to the connection's
 // usual backlog, appending, gathering and consuming allocate nothing.
 //
@@ -33,6 +37,15 @@ class OutputQueue {
   void append_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
                       uint16_t packet_id);
 
+  // The largest header seal() takes: a WebSocket server frame header.
+  static constexpr size_t kMaxSealHeader = 10;
+
+  // Puts `header` (at most kMaxSealHeader bytes; may be empty) in front of the bytes appended since
+  // the last seal, and closes them: later appends come after, never coalesced with them.
+  void seal(std::span<const uint8_t> header);
+  // Bytes appended since the last seal (or since the queue was last empty).
+  size_t unsealed_size() const { return unsealed_; }
+
   size_t size() const { return size_; }
   // Memory held, queued or kept for reuse.
   size_t reserved_bytes() const { return copies_.capacity() + segments_.capacity() * sizeof(Segment); }
@@ -56,11 +69,16 @@ class OutputQueue {
     std::shared_ptr<const broker::EncodedPublish> publish;
     uint8_t first_byte = 0;
     uint8_t packet_id[2] = {0, 0};
+    // A frame header sealed in front of this segment; [header_begin, header_end) is left to write.
+    uint8_t header[kMaxSealHeader] = {};
+    uint8_t header_begin = 0;
+    uint8_t header_end = 0;
 
-    size_t length() const { return publish ? publish->bytes.size() : copy_end - copy_begin; }
+    size_t body_length() const { return publish ? publish->bytes.size() : copy_end - copy_begin; }
   };
 
-  // The pieces of `s` as iovecs, skipping its first `skip` bytes; returns how many were written.
+  // The pieces of `s` as iovecs (its header, then its body without the first `skip` bytes);
+  // returns how many were written.
   static size_t pieces(const Segment& s, const std::vector<uint8_t>& copies, size_t skip,
                        std::span<iovec> out);
   void compact(size_t dead_copies);
@@ -73,6 +91,8 @@ class OutputQueue {
   size_t head_ = 0;
   size_t head_offset_ = 0;  // bytes of the head PUBLISH reference already written (copies: 0)
   size_t size_ = 0;         // queued bytes, exact
+  size_t sealed_end_ = 0;   // segments before this index are sealed
+  size_t unsealed_ = 0;     // bytes in the segments from sealed_end_ on
 };
 
 }  // namespace pregon::net

@@ -143,5 +143,56 @@ TEST(OutputQueue, PersistentBacklogDoesNotGrowWithoutBound) {
   EXPECT_LT(most_reserved, 300u * 1024);
 }
 
+TEST(OutputQueue, SealedHeaderGoesBeforeTheBatchWithoutCopyingSharedPublishes) {
+  auto p = publish(4096, 10);
+  OutputQueue q;
+  q.append(bytes("ab"));
+  q.append_publish(p, 0x3B, 0x1234);
+  q.append(bytes("cd"));
+  EXPECT_EQ(q.unsealed_size(), 4100u);
+  q.seal(bytes("<H1>"));
+  EXPECT_EQ(q.unsealed_size(), 0u);
+  EXPECT_EQ(q.size(), 4104u);
+  q.append(bytes("ef"));  // after a seal: a segment of its own, never coalesced with "cd"
+  q.seal(bytes("<H2>"));
+  q.append(bytes("zz"));
+  q.seal({});  // already framed bytes: sealed with no header
+  EXPECT_EQ(p.use_count(), 2);  // still shared, not copied
+  std::string expected = "<H1>ab";
+  expected += '\x3B';
+  expected.append(9, 'x');
+  expected += "\x12\x34";
+  expected.append(4084, 'x');
+  expected += "cd<H2>efzz";
+  const std::string whole = gathered(q);
+  EXPECT_EQ(whole, expected);
+  for (size_t chunk : {size_t{1}, size_t{3}, size_t{5}, size_t{4096}}) {
+    OutputQueue r;
+    r.append(bytes("ab"));
+    r.append_publish(p, 0x3B, 0x1234);
+    r.append(bytes("cd"));
+    r.seal(bytes("<H1>"));
+    r.append(bytes("ef"));
+    r.seal(bytes("<H2>"));
+    r.append(bytes("zz"));
+    r.seal({});
+    EXPECT_EQ(drain(r, chunk), whole) << chunk;
+  }
+  q.consume(q.size());
+  EXPECT_EQ(p.use_count(), 1);
+}
+
+TEST(OutputQueue, UnsealedQueueBehavesAsBefore) {
+  OutputQueue q;
+  q.append(bytes("ab"));
+  q.seal(bytes("<H>"));
+  q.consume(q.size());
+  q.append(bytes("cd"));  // the queue emptied: the next batch starts afresh
+  q.append(bytes("ef"));
+  EXPECT_EQ(q.unsealed_size(), 4u);
+  std::vector<iovec> iov(8);
+  EXPECT_EQ(q.gather(iov), 1u);
+}
+
 }  // namespace
 }  // namespace pregon::net

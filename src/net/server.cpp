@@ -104,16 +104,19 @@ struct Server::Worker {
         : socket(e.shared_socket ? Listener(UniqueFd(::fcntl(e.shared_socket.get(), F_DUPFD_CLOEXEC, 0)), e.endpoint, true)
                                  : Listener(e.endpoint)),
           policy(e.policy),
+          websocket_path(e.config.protocol == "websocket" ? e.config.websocket_path : std::string_view()),
           tls(e.tls),
           proxy_protocol(e.config.proxy_protocol) {}
     Listener socket;
     broker::ListenerPolicy& policy;
+    std::string_view websocket_path;  // the Entrance's; empty: plain MQTT
     std::shared_ptr<const TlsContext> tls;  // replaced on this loop's thread by a reload
     bool proxy_protocol;
   };
 
   void accept(Door& door, UniqueFd fd, std::string peer) {
-    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr, door.proxy_protocol};
+    Accepted a{std::move(fd), std::move(peer), &door.policy, nullptr, nullptr, door.proxy_protocol};
+    if (!door.websocket_path.empty()) a.websocket = std::make_unique<WebSocketStream>(door.websocket_path);
     if (door.tls) {
       a.tls = TlsStream::accept(*door.tls);
       if (!a.tls) {
@@ -248,7 +251,11 @@ void Server::run(const ControlSignals* signals, std::function<void()> on_hangup)
     pthread_setname_np(w->thread.native_handle(), name.substr(0, 15).c_str());
   }
   for (const auto& e : entrances_) {
-    spdlog::info("listening on {}{}{} ({} thread{})", e->policy.name, e->tls ? " (TLS)" : "",
+    const bool ws = e->config.protocol == "websocket";
+    spdlog::info("listening on {}{}{} ({} thread{})", e->policy.name,
+                 ws ? (e->tls ? " (WebSocket over TLS, " + e->config.websocket_path + ")"
+                              : " (WebSocket, " + e->config.websocket_path + ")")
+                    : (e->tls ? " (TLS)" : ""),
                  e->config.proxy_protocol ? " (PROXY protocol)" : "", workers_.size(), workers_.size() == 1 ? "" : "s");
   }
   wait_for_stop(signals, on_hangup);

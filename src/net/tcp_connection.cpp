@@ -28,6 +28,7 @@ TcpConnection::TcpConnection(ConnectionSet& owner, Accepted socket)
       peer_(std::move(socket.peer)),
       listener_(*socket.listener),
       tls_(std::move(socket.tls)),
+      ws_(std::move(socket.websocket)),
       awaiting_proxy_(socket.proxy_header) {}
 
 TcpConnection::~TcpConnection() {
@@ -48,6 +49,7 @@ void TcpConnection::mark_dirty() {
 
 void TcpConnection::send(std::span<const uint8_t> bytes) {
   if (state_ != State::kOpen) return;  // after close(): nothing more is written
+  if (ws_ && !ws_->upgraded()) return;  // no MQTT before the upgrade; nothing could frame it
   output_.append(bytes);
   if (output_.size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
   mark_dirty();
@@ -56,6 +58,7 @@ void TcpConnection::send(std::span<const uint8_t> bytes) {
 void TcpConnection::send_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
                                  uint16_t packet_id) {
   if (state_ != State::kOpen) return;
+  if (ws_ && !ws_->upgraded()) return;
   output_.append_publish(std::move(p), first_byte, packet_id);
   if (output_.size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
   mark_dirty();
@@ -63,6 +66,10 @@ void TcpConnection::send_publish(std::shared_ptr<const broker::EncodedPublish> p
 
 void TcpConnection::close() {
   if (state_ != State::kOpen) return;
+  if (ws_ && ws_->upgraded() && !ws_->close_sent()) {
+    send_frame(ws::encode_close_frame(ws::kNormalClosure).view());  // after the DISCONNECT, if any
+    ws_->set_close_sent();
+  }
   state_ = State::kClosing;
   deadline_ = owner_.close_deadline(owner_.loop().now());
   ++owner_.closing_count_;
@@ -84,13 +91,13 @@ void TcpConnection::read_some() {
     const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
       // Once closing, input is read only to be discarded.
-      std::span<const uint8_t> data = buf.first(static_cast<size_t>(n));
+      std::span<uint8_t> data = buf.first(static_cast<size_t>(n));
       if (state_ == State::kOpen && awaiting_proxy_) data = take_proxy_header(data);
       if (state_ == State::kOpen && !data.empty() && !failed_) {
         if (tls_) {
           take_tls_input(data);
         } else {
-          deliver(data);
+          receive(data);
         }
       }
       if (state_ == State::kDone) return;  // moved to another loop
@@ -108,7 +115,7 @@ void TcpConnection::read_some() {
   }
 }
 
-std::span<const uint8_t> TcpConnection::take_proxy_header(std::span<const uint8_t> data) {
+std::span<uint8_t> TcpConnection::take_proxy_header(std::span<uint8_t> data) {
   std::span<const uint8_t> in = data;
   if (!input_.empty()) {
     input_.append(data);
@@ -118,7 +125,7 @@ std::span<const uint8_t> TcpConnection::take_proxy_header(std::span<const uint8_
   if (const auto* header = std::get_if<ProxyHeader>(&parsed)) {
     awaiting_proxy_ = false;
     if (!header->source.empty()) {
-      spdlog::debug("{}: PROXY header names the client {}", peer_, header->source);
+      base::log_about({{}, peer_}, spdlog::level::debug, "PROXY header names the client {}", header->source);
       peer_ = header->source;
     }
     // What follows the header lies within `data`: the bytes kept from earlier reads were all header.
@@ -127,7 +134,7 @@ std::span<const uint8_t> TcpConnection::take_proxy_header(std::span<const uint8_
     return data.last(rest);
   }
   if (const auto* invalid = std::get_if<ProxyInvalid>(&parsed)) {
-    spdlog::info("{}: {}; closing", peer_, invalid->reason);
+    base::log_about({{}, peer_}, spdlog::level::info, "{}; closing", invalid->reason);
     input_.clear();
     fail(EPROTO);
     return {};
@@ -157,7 +164,7 @@ void TcpConnection::pump_tls() {
       return;
     }
     if (r.n == 0) break;
-    deliver(plain.first(r.n));
+    receive(plain.first(r.n));
     if (state_ != State::kOpen || failed_) return;  // closed, failed, or moved with the stream
   }
   if (!was_established && tls_->handshake_done()) {
@@ -165,6 +172,100 @@ void TcpConnection::pump_tls() {
                     tls_->peer_identity().empty() ? "" : ", certificate of ", tls_->peer_identity());
   }
   if (!tls_->pending_output().empty()) mark_dirty();
+}
+
+void TcpConnection::receive(std::span<uint8_t> bytes) {
+  if (ws_) {
+    take_websocket_input(bytes);
+  } else {
+    deliver(bytes);
+  }
+}
+
+void TcpConnection::take_websocket_input(std::span<uint8_t> raw) {
+  if (!ws_->upgraded()) {
+    const HandshakeAnswer a = ws_->take_request(raw);
+    if (a.status == HandshakeAnswer::Status::kIncomplete) return;
+    output_.append(std::span(reinterpret_cast<const uint8_t*>(a.response.data()), a.response.size()));
+    output_.seal({});  // the HTTP response is not framed
+    mark_dirty();
+    if (a.status == HandshakeAnswer::Status::kRefused) {
+      base::log_about({{}, peer_}, spdlog::level::info, "WebSocket handshake refused: {}", a.reason);
+      close();
+      return;
+    }
+    raw = raw.subspan(a.consumed);
+  }
+  FrameDecoder& decoder = ws_->decoder();
+  while (!raw.empty() && state_ == State::kOpen && !failed_) {
+    const FrameDecoder::Step step = decoder.decode(raw);
+    if (step.produced > 0) {
+      undecoded_ = raw.subspan(step.consumed);  // what a move to another loop must take along
+      deliver(raw.first(step.produced));
+      undecoded_ = {};
+      if (state_ != State::kOpen || failed_) return;  // closed, failed, or moved
+    }
+    raw = raw.subspan(step.consumed);
+    if (step.error != 0) {
+      base::log_about({{}, peer_}, spdlog::level::info, "WebSocket: {}, closing",
+                      step.error == ws::kUnsupportedData ? "a text frame (MQTT needs binary frames)" : "protocol error");
+      send_frame(ws::encode_close_frame(step.error).view());
+      ws_->set_close_sent();
+      close();
+      return;
+    }
+    answer_control(step.control);
+  }
+}
+
+void TcpConnection::take_carried_websocket_input() {
+  std::vector<uint8_t> rest = ws_->take_carried();
+  if (!rest.empty()) take_websocket_input(rest);
+}
+
+void TcpConnection::answer_control(FrameDecoder::Control control) {
+  const std::span<const uint8_t> payload = ws_->decoder().control_payload();
+  switch (control) {
+    case FrameDecoder::Control::kPing: {
+      uint8_t pong[2 + ws::kMaxControlPayload];
+      pong[0] = 0x80 | ws::kPong;
+      pong[1] = static_cast<uint8_t>(payload.size());
+      std::copy(payload.begin(), payload.end(), pong + 2);
+      send_frame(std::span<const uint8_t>(pong, 2 + payload.size()));
+      break;
+    }
+    case FrameDecoder::Control::kClose: {
+      // Echo the peer's status code (RFC 6455 section 5.5.1), then close as after a lost
+      // connection: no DISCONNECT came, so the will is published.
+      uint8_t reply[4] = {0x80 | ws::kClose, 0, 0, 0};
+      if (payload.size() >= 2) {
+        reply[1] = 2;
+        reply[2] = payload[0];
+        reply[3] = payload[1];
+      }
+      send_frame(std::span<const uint8_t>(reply, 2 + reply[1]));
+      ws_->set_close_sent();
+      close();
+      break;
+    }
+    case FrameDecoder::Control::kPong:
+    case FrameDecoder::Control::kNone:
+      break;
+  }
+}
+
+void TcpConnection::send_frame(std::span<const uint8_t> frame) {
+  seal_websocket_data();
+  output_.append(frame);
+  output_.seal({});
+  mark_dirty();
+}
+
+void TcpConnection::seal_websocket_data() {
+  if (!ws_ || output_.unsealed_size() == 0) return;
+  uint8_t header[ws::kMaxServerHeader];
+  const size_t n = ws::encode_frame_header(ws::kBinary, output_.unsealed_size(), header);
+  output_.seal(std::span<const uint8_t>(header, n));
 }
 
 void TcpConnection::deliver(std::span<const uint8_t> data) {
@@ -204,6 +305,8 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
   m.socket.peer = peer_;
   m.socket.listener = &listener_;
   m.socket.tls = std::move(tls_);  // with any ciphertext it has not sent or not decrypted yet
+  if (ws_) ws_->carry(undecoded_);
+  m.socket.websocket = std::move(ws_);
   owner_.loop().remove(fd_.get());
   m.socket.fd = std::move(fd_);
   if (!output_.empty()) {
@@ -221,6 +324,7 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
 // --- writing ----------------------------------------------------------------------------------
 
 void TcpConnection::flush() {
+  seal_websocket_data();
   if (tls_) {
     flush_tls();
     return;

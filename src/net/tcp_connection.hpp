@@ -2,7 +2,10 @@
 // Reads in 64 KiB chunks into the loop's scratch buffer and hands every unconsumed byte to the
 // handler; keeps only the leftover (a partial packet). On a TLS listener the bytes pass through a
 // TlsStream on the way in and out, in memory, so the rest is the same. On a PROXY protocol listener
-// the header comes off the front first (proxy_header.hpp) and names the peer. Output is queued (copies and shared PUBLISH
+// the header comes off the front first (proxy_header.hpp) and names the peer. On a websocket listener a
+// WebSocketStream answers the upgrade, then unmasks incoming frames in the read buffer itself, and
+// each flush puts one binary frame header in front of what was queued since the last (a sealed
+// header in the OutputQueue), so framing copies nothing. Output is queued (copies and shared PUBLISH
 // references) and written once per loop iteration with one gathering sendmsg, or at once when the
 // queue grows large. EPOLLOUT is requested only after a write would block and dropped when the queue
 // drains, so a message costs no epoll_ctl.
@@ -26,18 +29,20 @@
 #include "net/output_queue.hpp"
 #include "net/tls_stream.hpp"
 #include "net/unique_fd.hpp"
+#include "net/websocket_stream.hpp"
 
 namespace pregon::net {
 
 class ConnectionSet;
 
 // A connected socket on its way into a ConnectionSet, from a listener or from another loop, with
-// what it carries along: its listener's policy and, on a TLS listener, its TLS state.
+// what it carries along: its listener's policy and, on a TLS or websocket listener, that state.
 struct Accepted {
   UniqueFd fd;
   std::string peer;
   broker::ListenerPolicy* listener = nullptr;
   std::unique_ptr<TlsStream> tls;
+  std::unique_ptr<WebSocketStream> websocket;
   bool proxy_header = false;  // the connection starts with a PROXY protocol header
 };
 
@@ -96,9 +101,16 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void read_some();
   // Before anything else on a PROXY protocol listener: the bytes after the header, or none while
   // the header is incomplete (kept in input_) or invalid (then the connection fails).
-  std::span<const uint8_t> take_proxy_header(std::span<const uint8_t> data);
+  std::span<uint8_t> take_proxy_header(std::span<uint8_t> data);
   void take_tls_input(std::span<const uint8_t> cipher);
   void pump_tls();  // decrypts what the TLS stream holds and delivers it
+  void receive(std::span<uint8_t> bytes);  // what the socket (or TLS) gave: to WebSocket or straight on
+  // WebSocket: the handshake, then frames, whose data is unmasked in `raw` and delivered.
+  void take_websocket_input(std::span<uint8_t> raw);
+  void take_carried_websocket_input();  // after a move: what the previous loop read but did not decode
+  void answer_control(FrameDecoder::Control control);
+  void send_frame(std::span<const uint8_t> frame);  // a whole frame, after the data queued before it
+  void seal_websocket_data();  // frames what was queued since the last flush
   bool has_output() const { return !output_.empty() || (tls_ && !tls_->pending_output().empty()); }
   void flush();
   void flush_tls();
@@ -114,6 +126,8 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   std::string peer_;  // the socket's peer, or the client a PROXY header names
   broker::ListenerPolicy& listener_;
   std::unique_ptr<TlsStream> tls_;
+  std::unique_ptr<WebSocketStream> ws_;
+  std::span<const uint8_t> undecoded_;  // WebSocket input after the data being delivered: moves along
   InputBuffer input_;
   OutputQueue output_;
   void* handler_state_ = nullptr;

@@ -32,12 +32,13 @@ class PahoClient:
 
     def __init__(self, b, client_id="", protocol=4, clean_session=True, keepalive=60, will=None,
                  username=None, password=None, properties=None, connect=True,
-                 timeout=DEFAULT_TIMEOUT, expect_rc=0, tls=None):
+                 timeout=DEFAULT_TIMEOUT, expect_rc=0, tls=None, websocket_path=None):
         """will: None or dict(topic=..., payload=b"", qos=0, retain=False, properties=None).
         For 5.0, clean_session is used as Clean Start and `properties` are the CONNECT properties.
         connect=False builds the client without connecting (call .connect() later).
         expect_rc: the CONNACK code to assert (None: don't assert).
-        tls: an ssl.SSLContext to connect with."""
+        tls: an ssl.SSLContext to connect with.
+        websocket_path: connect over WebSocket (paho's "websockets" transport) to this path."""
         self.b = b
         self.protocol = protocol
         self.client_id = client_id
@@ -57,7 +58,11 @@ class PahoClient:
         kwargs = dict(client_id=client_id, protocol=PROTOCOLS[protocol], reconnect_on_failure=False)
         if protocol != 5:
             kwargs["clean_session"] = clean_session
+        if websocket_path is not None:
+            kwargs["transport"] = "websockets"
         self.client = mqtt.Client(**kwargs)
+        if websocket_path is not None:
+            self.client.ws_set_options(path=websocket_path)
         if tls is not None:
             self.client.tls_set_context(tls)
         if username is not None:
