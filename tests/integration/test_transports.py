@@ -81,7 +81,7 @@ def test_unix_socket_listener_serves_mosquitto_clients_and_reaches_tcp_subscribe
     sub = subprocess.run(["mosquitto_sub", "--unix", path, "-t", "unix/retained", "-C", "1", "-W", "20"],
                          capture_output=True, timeout=30)
     assert sub.stdout == b"kept\n", sub.stderr
-    b.wait_for_log("client=over-unix peer=unix:pid=")
+    b.wait_for_log('client=over-unix peer="unix:pid=')
     local.close()
 
 
