@@ -357,12 +357,22 @@ Config parse_config(std::string_view toml_text, const std::string& source) {
     const auto& where = http->source().begin;
     diagnostics.add(where.line, where.column, "http", "username and password must be set together");
   }
-  // websocket_path on a plain MQTT listener is a forgotten `protocol = "websocket"`, not a no-op.
+  // Settings that would quietly do nothing: websocket_path on a plain MQTT listener is a forgotten
+  // `protocol = "websocket"`; TLS settings without tls_cert_file a listener that is not TLS.
   const auto check_path_use = [&diagnostics](const toml::table* table, const Listener& l, const std::string& path) {
-    const toml::node* node = table != nullptr ? table->get("websocket_path") : nullptr;
-    if (node == nullptr || l.protocol == "websocket") return;
-    diagnostics.add(node->source().begin.line, node->source().begin.column, path + ".websocket_path",
-                    "set on a listener whose protocol is not \"websocket\"");
+    if (table == nullptr) return;
+    if (const toml::node* node = table->get("websocket_path"); node != nullptr && l.protocol != "websocket") {
+      diagnostics.add(node->source().begin.line, node->source().begin.column, path + ".websocket_path",
+                      "set on a listener whose protocol is not \"websocket\"");
+    }
+    if (!l.tls.cert_file.empty()) return;
+    for (const char* key : {"tls_key_file", "tls_ca_file", "tls_client_certificates", "tls_identity_as_username"}) {
+      if (const toml::node* node = table->get(key)) {
+        diagnostics.add(node->source().begin.line, node->source().begin.column, path + '.' + key,
+                        "set without tls_cert_file (a listener speaks TLS only with a certificate)");
+        return;
+      }
+    }
   };
   check_path_use(document["listener"].as_table(), config.listener, "listener");
   if (const toml::array* entries = document["listeners"].as_array(); entries != nullptr) {

@@ -565,6 +565,13 @@ proxy_protocol = true
   EXPECT_FALSE(c.listener.proxy_protocol);
 }
 
+TEST(ParseConfigErrors, TlsSettingsNeedACertificate) {
+  EXPECT_EQ(error_of("[[listeners]]\nport = 8883\ntls_key_file = \"server.key\"\n"),
+            "test.toml:3:16: listeners[0].tls_key_file: set without tls_cert_file (a listener speaks TLS only "
+            "with a certificate)");
+  EXPECT_THAT(error_of("[listener]\ntls_client_certificates = \"required\""), HasSubstr("set without tls_cert_file"));
+}
+
 TEST(ParseConfigErrors, UnixSocketPathMustFit) {
   EXPECT_THAT(error_of("[listener]\nunix_socket = \"/" + std::string(120, 'a') + "\""),
               HasSubstr("is longer than a Unix socket path may be (107 bytes)"));
