@@ -57,8 +57,6 @@ namespace {
 using enum MetricKind;
 constexpr unsigned kAll = kPrometheus | kSys | kJson;
 
-uint64_t sum(const std::array<uint64_t, 3>& by_qos) { return by_qos[0] + by_qos[1] + by_qos[2]; }
-
 // $SYS names follow mosquitto's where it has one.
 constexpr Metric kMetrics[] = {
     {"uptime_seconds", Gauge, kPrometheus | kJson, "Seconds since the broker started.", {}, {}, {},
@@ -86,7 +84,7 @@ constexpr Metric kMetrics[] = {
     {"bytes_sent", Counter, kAll, "Bytes of MQTT packets sent.", {}, {}, "$SYS/broker/bytes/sent",
      [](const Snapshot& s) { return s.bytes_sent; }},
     {"publish_messages_received", Counter, kSys | kJson, {}, {}, {}, "$SYS/broker/publish/messages/received",
-     [](const Snapshot& s) { return sum(s.publish_received); }},
+     [](const Snapshot& s) { return sum_over_qos(s.publish_received); }},
     {"publish_messages_received", Counter, kPrometheus | kJson, "PUBLISH packets received from clients.", "qos",
      "0", {}, [](const Snapshot& s) { return s.publish_received[0]; }},
     {"publish_messages_received", Counter, kPrometheus | kJson, {}, "qos", "1", {},
@@ -94,7 +92,7 @@ constexpr Metric kMetrics[] = {
     {"publish_messages_received", Counter, kPrometheus | kJson, {}, "qos", "2", {},
      [](const Snapshot& s) { return s.publish_received[2]; }},
     {"publish_messages_sent", Counter, kSys | kJson, {}, {}, {}, "$SYS/broker/publish/messages/sent",
-     [](const Snapshot& s) { return sum(s.publish_sent); }},
+     [](const Snapshot& s) { return sum_over_qos(s.publish_sent); }},
     {"publish_messages_sent", Counter, kPrometheus | kJson, "PUBLISH packets sent to clients, resends included.",
      "qos", "0", {}, [](const Snapshot& s) { return s.publish_sent[0]; }},
     {"publish_messages_sent", Counter, kPrometheus | kJson, {}, "qos", "1", {},
@@ -171,6 +169,8 @@ constexpr Metric kMetrics[] = {
 }  // namespace
 
 std::span<const Metric> metric_table() { return kMetrics; }
+
+uint64_t sum_over_qos(const std::array<uint64_t, 3>& by_qos) { return by_qos[0] + by_qos[1] + by_qos[2]; }
 
 std::string format_metric_value(const Metric& m, uint64_t raw) {
   if (m.scale == MetricScale::kMicro) return fmt::format("{}", static_cast<double>(raw) / 1e6);

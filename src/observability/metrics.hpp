@@ -95,6 +95,9 @@ struct Metric {
 
 std::span<const Metric> metric_table();
 
+// A per-QoS counter's total.
+uint64_t sum_over_qos(const std::array<uint64_t, 3>& by_qos);
+
 // A value as Prometheus text and $SYS payloads show it: "12", or "0.0025" for a kMicro metric.
 std::string format_metric_value(const Metric& m, uint64_t raw);
 // The same as a JSON number.

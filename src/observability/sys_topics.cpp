@@ -15,13 +15,11 @@ struct LoadSource {
   uint64_t (*value)(const Snapshot&);
 };
 
-uint64_t sum(const std::array<uint64_t, 3>& by_qos) { return by_qos[0] + by_qos[1] + by_qos[2]; }
-
 constexpr LoadSource kLoadSources[] = {
     {"messages/received", [](const Snapshot& s) { return s.packets_received; }},
     {"messages/sent", [](const Snapshot& s) { return s.packets_sent; }},
-    {"publish/received", [](const Snapshot& s) { return sum(s.publish_received); }},
-    {"publish/sent", [](const Snapshot& s) { return sum(s.publish_sent); }},
+    {"publish/received", [](const Snapshot& s) { return sum_over_qos(s.publish_received); }},
+    {"publish/sent", [](const Snapshot& s) { return sum_over_qos(s.publish_sent); }},
     {"publish/dropped", [](const Snapshot& s) { return s.drops.total(); }},
     {"bytes/received", [](const Snapshot& s) { return s.bytes_received; }},
     {"bytes/sent", [](const Snapshot& s) { return s.bytes_sent; }},
