@@ -68,15 +68,18 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
     assigned = true;
   }
   if (client_id.size() > limits.max_client_id_length) {
+    counters.count(Limit::ClientIdLength);
     refuse_connect(c, client_id, ReasonCode::ClientIdentifierNotValid, "client id longer than limits.max_client_id_length");
     return false;
   }
   if (state.open_connections().load(std::memory_order_relaxed) > limits.max_connections) {
+    counters.count(Limit::Connections);
     refuse_connect(c, client_id, ReasonCode::QuotaExceeded, "limits.max_connections reached");  // 3.1.1: 0x03
     return false;
   }
   if (const ListenerPolicy& l = c.link.listener();
       l.max_connections != 0 && l.open_connections.load(std::memory_order_relaxed) > l.max_connections) {
+    counters.count(Limit::ListenerConnections);
     refuse_connect(c, client_id, ReasonCode::QuotaExceeded, "the listener's max_connections reached");
     return false;
   }
@@ -190,6 +193,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   uint16_t keep_alive = p.keep_alive;
   bool server_keep_alive = false;
   if (limits.max_keep_alive < 65535 && (keep_alive == 0 || keep_alive > limits.max_keep_alive)) {
+    counters.count(Limit::KeepAlive);
     if (!v5) {
       // 3.1/3.1.1 cannot be told a shorter keep-alive; cutting it silently would drop a client
       // that pings on its own schedule, so it is refused instead (as mosquitto does).

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace pregon::broker {
@@ -30,6 +31,24 @@ struct Drops {
   uint64_t total() const { return qos0_slow + queue_budget + too_large + retained_budget + refused_quota + expired; }
 };
 
+// The limits a client ran into: the limits.* settings and a listener's max_connections, each
+// exceeding counted once under the setting that caused it (exported as limits_exceeded{limit}).
+enum class Limit : uint8_t {
+  Connections,          // limits.max_connections
+  ListenerConnections,  // a listener's max_connections
+  AcceptRate,           // limits.max_accept_rate: accepted and closed before CONNECT
+  ConnectTimeout,       // limits.connect_timeout_ms: no CONNECT in time
+  KeepAlive,            // limits.max_keep_alive: 3.1.1 refused, 5.0 given the maximum instead
+  ClientIdLength,       // limits.max_client_id_length
+  PacketSize,           // limits.max_packet_size, inbound
+  TopicLength,          // limits.max_topic_length (PUBLISH topic or SUBSCRIBE filter)
+  TopicLevels,          // limits.max_topic_levels
+  Subscriptions,        // limits.max_subscriptions_per_client
+  PublishRate,          // limits.max_publish_rate
+  PublishBytesRate,     // limits.max_publish_bytes_rate
+};
+inline constexpr size_t kLimitCount = static_cast<size_t>(Limit::PublishBytesRate) + 1;
+
 struct ShardCounters {
   uint64_t connections_accepted = 0;  // sockets opened on (or moved to) this shard's loop
   uint64_t connects_accepted = 0;     // CONNECTs answered with success
@@ -46,6 +65,10 @@ struct ShardCounters {
   uint64_t auth_bad_credentials = 0;
   uint64_t auth_rate_limited = 0;
   uint64_t auth_anonymous_refused = 0;
+  std::array<uint64_t, kLimitCount> limits_exceeded{};
+
+  void count(Limit limit) { ++limits_exceeded[static_cast<size_t>(limit)]; }
+  uint64_t exceeded(Limit limit) const { return limits_exceeded[static_cast<size_t>(limit)]; }
 };
 
 class ConnectedClients {

@@ -17,7 +17,17 @@ namespace {
 bool is_sys_topic(std::string_view topic) { return topic == "$SYS" || topic.starts_with("$SYS/"); }
 }  // namespace
 
-size_t topic_levels(std::string_view topic) { return static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) + 1; }
+bool ShardImpl::within_topic_limits(std::string_view topic) {
+  if (topic.size() > config.limits.max_topic_length) {
+    counters.count(Limit::TopicLength);
+    return false;
+  }
+  if (static_cast<size_t>(std::count(topic.begin(), topic.end(), '/')) + 1 > config.limits.max_topic_levels) {
+    counters.count(Limit::TopicLevels);
+    return false;
+  }
+  return true;
+}
 
 void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
   Session& s = *c.session;
@@ -50,8 +60,7 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     close_client(c, ReasonCode::TopicNameInvalid, "invalid topic name");  // [MQTT-3.3.2-2]
     return;
   }
-  const bool topic_over_limits = topic.size() > config.limits.max_topic_length ||
-                                 topic_levels(topic) > config.limits.max_topic_levels;
+  const bool topic_over_limits = !within_topic_limits(topic);
   if (!p.properties.subscription_identifiers.empty()) {
     close_client(c, ReasonCode::ProtocolError, "subscription identifier in a client PUBLISH");  // [MQTT-3.3.4-6]
     return;

@@ -98,6 +98,8 @@ void Shard::set_access(std::shared_ptr<const Access> access) { impl_->access = s
 
 void Shard::set_limits(const config::Limits& limits) { impl_->config.limits = limits; }
 
+void Shard::count_limit(Limit limit) { impl_->counters.count(limit); }
+
 void Shard::shutdown(TimePoint) {
   for (Client* c : impl_->clients) {
     if (c->state == Client::State::Closing) continue;
@@ -111,6 +113,7 @@ InputResult ShardImpl::on_input(Client& c, std::span<const uint8_t> data, TimePo
   while (c.state != Client::State::Closing) {
     auto frame = protocol::read_frame(data.subspan(result.consumed), config.limits.max_packet_size);
     if (!frame) {
+      if (frame.error().code == ReasonCode::PacketTooLarge) counters.count(Limit::PacketSize);
       // [MQTT-3.2.2-?] oversize packets: 5.0 DISCONNECT 0x95; malformed fixed header: 0x81.
       close_client(c, frame.error().code, frame.error().what);
       break;
@@ -214,8 +217,14 @@ bool ShardImpl::within_publish_rate(Client& c, size_t bytes, TimePoint now) {
   b.refilled = now;
   b.messages = std::min<double>(limits.max_publish_rate, b.messages + seconds * limits.max_publish_rate);
   b.bytes = std::min<double>(limits.max_publish_bytes_rate, b.bytes + seconds * limits.max_publish_bytes_rate);
-  if (limits.max_publish_rate != 0 && b.messages < 1) return false;
-  if (limits.max_publish_bytes_rate != 0 && b.bytes < static_cast<double>(bytes)) return false;
+  if (limits.max_publish_rate != 0 && b.messages < 1) {
+    counters.count(Limit::PublishRate);
+    return false;
+  }
+  if (limits.max_publish_bytes_rate != 0 && b.bytes < static_cast<double>(bytes)) {
+    counters.count(Limit::PublishBytesRate);
+    return false;
+  }
   b.messages -= 1;
   b.bytes -= static_cast<double>(bytes);
   return true;
@@ -272,6 +281,7 @@ void ShardImpl::tick(TimePoint now) {
     const auto connect_timeout = std::chrono::milliseconds(config.limits.connect_timeout_ms);
     for (Client* c : clients) {
       if (c->state == Client::State::AwaitConnect && now - c->opened_at >= connect_timeout) {
+        counters.count(Limit::ConnectTimeout);
         close_client(*c, ReasonCode::MaximumConnectTime, "no CONNECT in time");
       } else if (c->state == Client::State::Connected && c->keep_alive != 0 &&
                  now - c->last_received >= std::chrono::milliseconds(c->keep_alive * 1500)) {

@@ -12,6 +12,7 @@
 #include <span>
 
 #include "broker/client_link.hpp"
+#include "broker/counters.hpp"
 #include "broker/shard_router.hpp"
 #include "config/config.hpp"
 
@@ -75,6 +76,9 @@ class Shard {
   // Replaces the limits (a reload). Each is checked when it next applies: to the next packet,
   // message, subscription or CONNECT; what was already admitted stays.
   void set_limits(const config::Limits& limits);
+
+  // A connection the network layer refused on this thread for a limit (limits.max_accept_rate).
+  void count_limit(Limit limit);
 
   // Server shutdown: 5.0 clients get DISCONNECT 0x8B, every connection is closed.
   void shutdown(TimePoint now);

@@ -61,8 +61,6 @@ using session::Session;
 // The shard that owns a client identifier's session, and a shared group's member list.
 unsigned shard_of_client_id(std::string_view client_id, unsigned shard_count);
 unsigned shard_of_group(std::string_view group, std::string_view filter, unsigned shard_count);
-// Levels of a topic name or filter, for limits.max_topic_levels.
-size_t topic_levels(std::string_view topic);
 // The key under which a session keeps a shared subscription: the filter as subscribed.
 std::string shared_filter_key(const session::SharedOrigin& origin);
 
@@ -121,6 +119,8 @@ struct ShardImpl {
   void on_disconnect(Client& c, const protocol::Disconnect& p);
   // Charges one PUBLISH of `bytes` to the client's rate limits; false when over either.
   bool within_publish_rate(Client& c, size_t bytes, TimePoint now);
+  // A topic name or filter within limits.max_topic_length and max_topic_levels; counts the one exceeded.
+  bool within_topic_limits(std::string_view topic);
   // `say_why`: a 5.0 client gets `why` as the DISCONNECT's Reason String.
   void close_client(Client& c, protocol::ReasonCode reason, std::string_view why, bool say_why = false);
   void on_closed(Client& c, TimePoint now);

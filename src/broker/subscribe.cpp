@@ -42,11 +42,12 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
       close_client(c, ReasonCode::ProtocolError, "No Local on a shared subscription");  // [MQTT-3.8.3-4]
       return;
     }
-    if (ts.filter.size() > config.limits.max_topic_length || topic_levels(ts.filter) > config.limits.max_topic_levels) {
+    if (!within_topic_limits(ts.filter)) {
       ack.reasons.push_back(ReasonCode::TopicFilterInvalid);  // beyond this broker's limits; 3.1.1: 0x80
       continue;
     }
     if (!s.subscriptions.contains(ts.filter) && s.subscriptions.size() >= config.limits.max_subscriptions_per_client) {
+      counters.count(Limit::Subscriptions);
       ack.reasons.push_back(ReasonCode::QuotaExceeded);  // 3.1.1: 0x80
       continue;
     }

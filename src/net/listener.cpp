@@ -108,8 +108,9 @@ Listener::Listener(UniqueFd listening, const Endpoint& endpoint, bool shared)
 
 Listener::~Listener() { stop(); }
 
-void Listener::start(EventLoop& loop, AcceptFn on_accept) {
+void Listener::start(EventLoop& loop, AcceptFn on_accept, RefusedFn on_over_rate) {
   on_accept_ = std::move(on_accept);
+  on_over_rate_ = std::move(on_over_rate);
   if (auto r = loop.add(fd_.get(), shared_ ? EPOLLIN | EPOLLEXCLUSIVE : EPOLLIN, this); !r) {
     throw std::runtime_error("cannot listen on " + to_string(endpoint_) + ": " + r.error().message());
   }
@@ -174,6 +175,7 @@ bool Listener::within_accept_rate() {
     return true;
   }
   ++refused_by_rate_;
+  if (on_over_rate_) on_over_rate_();
   if (now - last_rate_warning_ >= std::chrono::seconds(10)) {
     last_rate_warning_ = now;
     spdlog::warn("accept rate above limits.max_accept_rate on {}: {} connections closed so far",

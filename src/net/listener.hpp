@@ -34,6 +34,8 @@ class Listener final : private IoHandler {
  public:
   // Called for each accepted socket: non-blocking, close-on-exec, socket options applied.
   using AcceptFn = std::function<void(UniqueFd fd, std::string peer)>;
+  // Called for each socket closed at once for being over the accept rate.
+  using RefusedFn = std::function<void()>;
 
   // Start-up: opens, binds and listens on `endpoint`. Throws std::runtime_error on failure.
   explicit Listener(const Endpoint& endpoint) : Listener(open_listening_socket(endpoint), endpoint, false) {}
@@ -48,7 +50,7 @@ class Listener final : private IoHandler {
   uint16_t port() const { return endpoint_.port(); }
 
   // Registers with `loop`; throws std::runtime_error when the loop refuses (start-up).
-  void start(EventLoop& loop, AcceptFn on_accept);
+  void start(EventLoop& loop, AcceptFn on_accept, RefusedFn on_over_rate = {});
   // No more accepting: leaves the loop and closes the socket.
   void stop();
 
@@ -65,6 +67,7 @@ class Listener final : private IoHandler {
   bool shared_ = false;
   EventLoop* loop_ = nullptr;
   AcceptFn on_accept_;
+  RefusedFn on_over_rate_;
   // Held in reserve for when the descriptor table is full: closing it frees one slot to accept and
   // drop a connection, instead of leaving it pending and spinning on a level-triggered listener.
   UniqueFd reserve_;

@@ -205,9 +205,9 @@ Server::Server(config::Config config)
     for (const auto& e : entrances_) {
       auto& door = *w->doors.emplace_back(std::make_unique<Worker::Door>(*e));
       door.socket.limit_accept_rate(c.limits.max_accept_rate);
-      door.socket.start(w->loop, [w, &door](UniqueFd fd, std::string peer) {
-        w->accept(door, std::move(fd), std::move(peer));
-      });
+      door.socket.start(
+          w->loop, [w, &door](UniqueFd fd, std::string peer) { w->accept(door, std::move(fd), std::move(peer)); },
+          [w] { w->shard.count_limit(broker::Limit::AcceptRate); });
     }
   }
   std::vector<broker::Shard*> shards;

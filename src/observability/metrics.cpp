@@ -46,6 +46,7 @@ Snapshot aggregate(std::span<const broker::ShardStats> shards, BrokerWide wide) 
     s.auth_bad_credentials += c.auth_bad_credentials;
     s.auth_rate_limited += c.auth_rate_limited;
     s.auth_anonymous_refused += c.auth_anonymous_refused;
+    for (size_t i = 0; i < broker::kLimitCount; ++i) s.limits_exceeded[i] += c.limits_exceeded[i];
     s.loop_lag_us.push_back(static_cast<uint64_t>(shard.loop_lag.count()));
   }
   s.clients_maximum = std::max(wide.clients_maximum, s.clients_connected);
@@ -136,6 +137,32 @@ constexpr Metric kMetrics[] = {
      [](const Snapshot& s) { return s.auth_rate_limited; }},
     {"auth_failures", Counter, kPrometheus | kJson, {}, "reason", "anonymous", {},
      [](const Snapshot& s) { return s.auth_anonymous_refused; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson,
+     "Times a client ran into a limit, by setting (limits.*; listener_max_connections: a listener's own).", "limit",
+     "max_connections", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::Connections)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "listener_max_connections", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::ListenerConnections)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_accept_rate", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::AcceptRate)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "connect_timeout_ms", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::ConnectTimeout)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_keep_alive", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::KeepAlive)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_client_id_length", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::ClientIdLength)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_packet_size", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::PacketSize)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_topic_length", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::TopicLength)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_topic_levels", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::TopicLevels)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_subscriptions_per_client", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::Subscriptions)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_publish_rate", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::PublishRate)]; }},
+    {"limits_exceeded", Counter, kPrometheus | kJson, {}, "limit", "max_publish_bytes_rate", {},
+     [](const Snapshot& s) { return s.limits_exceeded[static_cast<size_t>(broker::Limit::PublishBytesRate)]; }},
     {"persistence_commits", Counter, kPrometheus | kJson,
      "Batches of changes handed to the durable store (one per loop pass that changed persistent state).", {}, {},
      {}, [](const Snapshot& s) { return s.store.commits; }},

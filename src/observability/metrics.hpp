@@ -47,6 +47,7 @@ struct Snapshot {
   uint64_t auth_bad_credentials = 0;
   uint64_t auth_rate_limited = 0;
   uint64_t auth_anonymous_refused = 0;
+  std::array<uint64_t, broker::kLimitCount> limits_exceeded{};
   storage::StoreCounters store;          // all zero when persistence is off
   uint64_t process_cpu_us = 0;           // user + system CPU time of the whole process
   uint64_t process_resident_bytes = 0;

@@ -173,6 +173,36 @@ def test_acl_reloads_on_sighup_and_a_broken_file_keeps_the_old_rules(make_broker
     assert b.proc.poll() is None
 
 
+def test_read_access_is_checked_again_at_delivery_for_live_messages_and_wills(make_broker, tmp_path):
+    """A subscription admitted under old rules gets nothing the current rules do not let it read:
+    the check is made per receiver when a message (a live one, a will) is delivered."""
+    acl = tmp_path / "acl"
+    rules = "user siren\ntopic readwrite alerts/#\nuser admin\ntopic read #\nuser watcher\ntopic read alerts/{}#\n"
+    acl.write_text(rules.format(""))
+    b = make_broker(threads=1, auth={"acl_file": str(acl)})
+    watcher, _ = raw.RawClient.connected(b, "watcher", version=5, username="watcher")
+    assert suback_codes(watcher, 1, ["alerts/#"], 5) == [1]
+    admin, _ = raw.RawClient.connected(b, "admin", version=5, username="admin")
+    assert suback_codes(admin, 1, ["alerts/#"], 5) == [1]
+    acl.write_text(rules.format("public/"))
+    b.proc.send_signal(signal.SIGHUP)
+    b.wait_for_log("reloaded on SIGHUP")
+
+    siren, _ = raw.RawClient.connected(b, "siren", version=5, username="siren")
+    siren.send(raw.publish("alerts/fire", b"live", qos=1, packet_id=1, version=5))
+    assert siren.expect(raw.PUBACK).return_code == 0
+    doomed, _ = raw.RawClient.connected(b, "doomed", version=5, username="siren",
+                                        will=dict(topic="alerts/gone", payload=b"will"))
+    doomed.close()  # no DISCONNECT: the will is published
+    got, before = admin.recv_until(lambda p: p.type == raw.PUBLISH and p.topic == "alerts/gone")
+    assert [p.topic for p in before if p.type == raw.PUBLISH] == ["alerts/fire"], "admin reads everything"
+    siren.send(raw.publish("alerts/public/ok", b"allowed", qos=1, packet_id=2, version=5))
+    siren.expect(raw.PUBACK)
+    first = watcher.expect(raw.PUBLISH)
+    assert (first.topic, first.payload) == ("alerts/public/ok", b"allowed"), \
+        "neither the live message nor the will under alerts/ reached the watcher after the reload"
+
+
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

@@ -1,10 +1,18 @@
 """Limits with safe defaults: connections, client id length, topic length and levels, subscriptions
-per client. Going past one gives the spec's reason code, and the broker keeps serving."""
+per client, publish and accept rates, keep-alive, packet size, connect timeout. Going past one gives
+the spec's reason code, is counted in limits_exceeded{limit}, and the broker keeps serving."""
 import pytest
 
 from support import mqtt_raw as raw
+from support.http_api import metrics, total
 
 pytestmark = pytest.mark.pregon_only("pregon's own limits")
+
+SERVER_KEEP_ALIVE = 0x13
+
+
+def exceeded(b, limit):
+    return total(metrics(b), "pregon_limits_exceeded_total", limit=limit)
 
 
 def connack_code(b, client_id, version):
@@ -20,6 +28,7 @@ def test_client_id_longer_than_the_limit_is_refused(make_broker, version, code):
     assert rc == code
     _, rc = connack_code(b, "x" * 32, version)
     assert rc == 0
+    assert exceeded(b, "max_client_id_length") == 1
 
 
 @pytest.mark.parametrize("version,code", [(4, 0x03), (5, 0x97)])
@@ -32,6 +41,7 @@ def test_connections_beyond_max_connections_are_refused(make_broker, version, co
     assert third.wait_closed()
     first.close()
     assert second.wait_closed(timeout=0.5) is False  # the others are undisturbed
+    assert exceeded(b, "max_connections") == 1
 
 
 @pytest.mark.parametrize("version", [4, 5])
@@ -47,6 +57,7 @@ def test_topics_beyond_length_and_levels_are_not_accepted(make_broker, version):
     pub.send(raw.publish("a/ok", b"fine", qos=1, packet_id=2, version=version))
     pub.expect(raw.PUBACK)
     assert sub.expect(raw.PUBLISH).payload == b"fine", "the long topic was not routed"
+    assert (exceeded(b, "max_topic_levels"), exceeded(b, "max_topic_length")) == (1, 2)
 
 
 @pytest.mark.parametrize("version", [4, 5])
@@ -56,6 +67,7 @@ def test_subscriptions_beyond_the_per_client_limit_get_quota_exceeded(make_broke
     refused = 0x80 if version == 4 else 0x97
     c.send(raw.subscribe(1, [("a", 0), ("b", 0), ("c", 0), ("a", 1)], version=version))
     assert c.expect(raw.SUBACK).return_codes == [0, 0, refused, 1], "replacing an existing one is fine"
+    assert exceeded(b, "max_subscriptions_per_client") == 1
 
 
 @pytest.mark.parametrize("version", [4, 5])
@@ -74,6 +86,7 @@ def test_a_client_over_its_publish_rate_is_disconnected_with_0x96(make_broker, v
     ok.send(raw.publish("rate/t", b"x" * size, version=version))
     ok.send(raw.pingreq())
     assert ok.expect(raw.PINGRESP), "a client within the limit is served"
+    assert exceeded(b, next(iter(limit))) == 1
 
 
 def test_connections_over_the_accept_rate_are_closed_before_connect(make_broker):
@@ -88,3 +101,19 @@ def test_connections_over_the_accept_rate_are_closed_before_connect(make_broker)
             outcomes.append(False)
     assert outcomes.count(True) >= 1 and outcomes.count(False) >= 10, outcomes
     assert "accept rate above limits.max_accept_rate" in b.log_text()
+    assert exceeded(b, "max_accept_rate") == outcomes.count(False)
+
+
+def test_keep_alive_packet_size_and_connect_timeout_are_counted(make_broker):
+    b = make_broker(limits={"max_keep_alive": 30, "max_packet_size": 1024, "connect_timeout_ms": 500})
+    old, rc = connack_code(b, "slow-pinger", 4)
+    assert rc == 0x02, "3.1.1 cannot be told a shorter keep-alive: refused"
+    new = raw.RawClient.open(b, version=5)
+    new.send(raw.connect("slow-pinger-5", keepalive=60, version=5))
+    assert new.expect(raw.CONNACK).prop(SERVER_KEEP_ALIVE) == 30
+    new.send(raw.publish("big/one", b"x" * 2000, version=5))
+    assert [p.return_code for p in new.packets_then_close()] == [0x95]
+    silent = raw.RawClient.open(b)
+    assert silent.packets_then_close() == [], "closed at the connect timeout without a word"
+    assert [exceeded(b, limit) for limit in ("max_keep_alive", "max_packet_size", "connect_timeout_ms")] == [2, 1, 1], \
+        "both keep-alives ran into the limit: the 3.1.1 one refused, the 5.0 one lowered"

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import free_port
 from support import mqtt_raw as raw
+from support.http_api import metrics, total
 from support.paho_client import PahoClient
 from support.tls_pki import Pki, client_context
 
@@ -242,6 +243,9 @@ def test_a_listener_with_its_own_connection_limit(make_broker, version, code):
     assert second.expect(raw.CONNACK).return_code == code
     others = [raw.RawClient.connected(b, f"main-{i}", version=version)[0] for i in range(3)]
     assert len(others) == 3  # the other listener is not limited by this one
+    samples = metrics(b)
+    assert total(samples, "pregon_limits_exceeded_total", limit="listener_max_connections") == 1
+    assert total(samples, "pregon_limits_exceeded_total", limit="max_connections") == 0
 
 
 def test_a_missing_certificate_file_stops_the_start_with_a_clear_message(make_broker, tmp_path):
