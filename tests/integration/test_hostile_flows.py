@@ -64,7 +64,7 @@ def _subscribe_violations():
 
 @pytest.mark.parametrize("name", list(_subscribe_violations()))
 @STRICT5
-def test_hostile_mqtt5_subscribe_violation_gets_reason_code(broker, name):
+def test_MQTT_4_13_1_1_v5_subscribe_violation_gets_reason_code(broker, name):
     """5.0: SUBSCRIBE / UNSUBSCRIBE violations end with one DISCONNECT carrying the code the spec
     gives: 0x82 for an empty payload, QoS 3, Retain Handling 3, No Local on a shared subscription,
     a Subscription Identifier of 0 or twice; 0x81 for reserved option bits, a property the packet
@@ -108,7 +108,7 @@ def _publish_violations(alias_max):
 
 @pytest.mark.parametrize("name", list(_publish_violations(0)))
 @STRICT5
-def test_hostile_mqtt5_publish_violation_gets_reason_code(broker, name):
+def test_MQTT_4_13_1_1_v5_publish_violation_gets_reason_code(broker, name):
     """5.0: PUBLISH violations end with one DISCONNECT carrying the spec's code (0x81 malformed,
     0x82 protocol error, 0x94 Topic Alias invalid), no PUBACK, and the message reaches nobody."""
     # 5.0 [MQTT-3.3.1-4], [MQTT-3.3.2-2], [MQTT-3.3.2-8], [MQTT-3.3.2-9], [MQTT-3.3.2-10],
@@ -133,7 +133,7 @@ def _ack_violations():
 
 @pytest.mark.parametrize("name", list(_ack_violations()))
 @STRICT5
-def test_hostile_mqtt5_bad_properties_in_acks_and_disconnect_get_0x81(broker, name):
+def test_MQTT_4_13_1_1_v5_bad_properties_in_acks_and_disconnect_get_0x81(broker, name):
     """5.0: an ack or DISCONNECT whose properties are unknown, not allowed there, overrun the packet or
     are not UTF-8 is malformed: DISCONNECT 0x81 (a malformed DISCONNECT is not a normal one)."""
     by = Bystander(broker)
@@ -165,7 +165,7 @@ def test_MQTT_4_3_3_2_pubrel_flood_for_unknown_ids_each_get_pubcomp(broker, vers
 
 @pytest.mark.parametrize("version", BOTH)
 @pytest.mark.parametrize("ack", ["PUBACK", "PUBREC", "PUBCOMP"])
-def test_hostile_acks_for_ids_never_sent_are_harmless(broker, ack, version):
+def test_MQTT_4_3_3_1_acks_for_ids_never_sent_are_harmless(broker, ack, version):
     """PUBACK, PUBREC or PUBCOMP for packet ids the broker never used: ignored (a PUBREC may be
     answered by a PUBREL, 5.0 with 0x92), the connection stays usable and real QoS 1 and 2
     deliveries to that client still work with their own ids."""
@@ -197,7 +197,7 @@ def test_hostile_acks_for_ids_never_sent_are_harmless(broker, ack, version):
 
 
 @STRICT5
-def test_hostile_mqtt5_unreleased_qos2_beyond_receive_maximum_gets_0x93(make_broker):
+def test_MQTT_3_3_4_7_v5_unreleased_qos2_beyond_receive_maximum_gets_0x93(make_broker):
     """5.0, Receive Maximum 3: released flows free their slot (a fourth PUBLISH after one PUBREL is
     accepted), but a fourth unreleased QoS 2 PUBLISH gets DISCONNECT 0x93, with no PUBREC for it."""
     # 5.0 [MQTT-3.3.4-7], [MQTT-3.3.4-8] and 4.9: exceeding Receive Maximum is 0x93.
@@ -248,7 +248,7 @@ def test_MQTT_3_1_3_9_client_id_over_length_limit_rejected(make_broker, version)
 
 
 @pytest.mark.parametrize("version", BOTH)
-def test_hostile_subscription_flood_capped_per_client(make_broker, version):
+def test_MQTT_3_8_4_5_subscription_flood_capped_per_client(make_broker, version):
     """A SUBSCRIBE with more filters than limits.max_subscriptions_per_client: the first ones are
     granted, the rest refused (0x80; 5.0: 0x97 Quota exceeded), the connection stays usable and a
     granted subscription works."""
@@ -270,7 +270,7 @@ def test_hostile_subscription_flood_capped_per_client(make_broker, version):
 @pytest.mark.pregon_only("limits.max_topic_levels and max_topic_length are pregon's")
 @pytest.mark.parametrize("version", BOTH)
 @pytest.mark.parametrize("topic", ["lvl/" * 100 + "end", "long/" + "x" * 2000], ids=["101-levels", "2005-bytes"])
-def test_hostile_topic_beyond_limits_acknowledged_not_routed(broker, version, topic):
+def test_MQTT_3_3_4_1_topic_beyond_limits_acknowledged_not_routed(broker, version, topic):
     """A PUBLISH to a well-formed topic beyond limits.max_topic_levels or max_topic_length is
     acknowledged (5.0: PUBACK 0x90 Topic Name invalid) but routed to nobody; the connection stays
     usable and a filter that deep is not granted (0x80; 5.0: 0x8F)."""
@@ -303,7 +303,7 @@ def _oversize(version):
 
 @pytest.mark.parametrize("name", list(_oversize(MQTT5)))
 @STRICT5
-def test_hostile_mqtt5_oversize_packet_gets_0x95(make_broker, name):
+def test_MQTT_3_2_2_15_v5_oversize_packet_gets_0x95(make_broker, name):
     """5.0, limits.max_packet_size 1024: a larger packet, even one only announced by its fixed
     header, gets DISCONNECT 0x95 without the broker waiting for (or reading) the body."""
     # 5.0 [MQTT-3.2.2-15]: the client must not exceed the Maximum Packet Size the server sent.
@@ -317,7 +317,7 @@ def test_hostile_mqtt5_oversize_packet_gets_0x95(make_broker, name):
 
 
 @pytest.mark.parametrize("name", list(_oversize(V311)) + ["connect"])
-def test_hostile_oversize_packet_closes_v311_connection(make_broker, name):
+def test_MQTT_4_8_0_2_oversize_packet_closes_v311_connection(make_broker, name):
     """3.1.1 has no way to say "too large": a packet over limits.max_packet_size (a CONNECT too) is
     answered by a close, nothing else."""
     b = make_broker(limits={"max_packet_size": MAX_PACKET})
@@ -331,7 +331,7 @@ def test_hostile_oversize_packet_closes_v311_connection(make_broker, name):
 
 
 @STRICT5
-def test_hostile_mqtt5_oversize_connect_is_closed(make_broker):
+def test_MQTT_3_1_4_1_v5_oversize_connect_is_closed(make_broker):
     """5.0: a CONNECT larger than limits.max_packet_size ends the connection (the spec allows a
     close without CONNACK: the broker has not read the client's version yet), and nothing else is
     disturbed."""
@@ -348,7 +348,7 @@ def test_hostile_mqtt5_oversize_connect_is_closed(make_broker):
 CONNECT_TIMEOUT_MS = 500
 
 
-def test_hostile_slow_loris_connect_closed_at_connect_timeout(make_broker):
+def test_MQTT_3_1_0_1_slow_loris_connect_closed_at_connect_timeout(make_broker):
     """Twenty clients trickle a valid CONNECT one byte at a time, each byte well within the connect
     timeout but the whole CONNECT well beyond it: the timeout counts from the accept, not from the
     last byte, so each is closed before its CONNECT completes and none ever gets a CONNACK. A fresh
@@ -394,7 +394,7 @@ def test_hostile_slow_loris_connect_closed_at_connect_timeout(make_broker):
 
 
 @pytest.mark.parametrize("sends", ["nothing", "partial-connect"])
-def test_hostile_connect_flood_all_closed_after_timeout(make_broker, sends):
+def test_MQTT_3_1_0_1_connect_flood_all_closed_after_timeout(make_broker, sends):
     """500 connections that never complete a CONNECT (silent, or a CONNECT cut after its first 5
     bytes) are all closed by the connect timeout without an answer, while a connected client and
     fresh clients are served."""
@@ -432,7 +432,7 @@ def _stream_garbage(sock, seed, stop):
 
 @pytest.mark.parametrize("when,seed", [("before-connect", 1), ("before-connect", 2),
                                        ("after-v311-connect", 3), ("after-mqtt5-connect", 4)])
-def test_hostile_garbage_stream_closed(make_broker, when, seed):
+def test_MQTT_4_8_0_1_garbage_stream_closed(make_broker, when, seed):
     """A client that sends random bytes without end, from the first byte or after a successful
     CONNECT, is closed; a 5.0 client gets a DISCONNECT with an error code first if anything. A
     connected client and fresh clients are served afterwards."""

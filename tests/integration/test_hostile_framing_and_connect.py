@@ -39,7 +39,7 @@ def test_MQTT_2_2_2_2_wrong_fixed_header_flags_close(broker, name):
 
 @pytest.mark.parametrize("name", FIXED_FLAG_TYPES + ["AUTH"])
 @STRICT5
-def test_hostile_mqtt5_wrong_fixed_header_flags_get_0x81(broker, name):
+def test_MQTT_2_1_3_1_v5_wrong_fixed_header_flags_get_0x81(broker, name):
     """5.0: the same packets (and AUTH) with wrong fixed header flags are Malformed Packets:
     DISCONNECT 0x81, then the close."""
     # 5.0 [MQTT-2.1.3-1]: flags other than those in Table 2-2 make the packet malformed.
@@ -103,7 +103,7 @@ def test_MQTT_4_8_0_1_remaining_length_of_five_bytes_closes(broker, version, con
     bytes([PUBLISH << 4, 0x86, 0x80, 0x00]) + mqtt_str("a") + b"\x00" + b"x",
 ], ids=["pingreq-0-in-2-bytes", "publish-6-in-3-bytes"])
 @STRICT5
-def test_hostile_mqtt5_non_minimal_remaining_length_gets_0x81(broker, data):
+def test_MQTT_1_5_5_1_v5_non_minimal_remaining_length_gets_0x81(broker, data):
     """5.0: a Remaining Length not encoded in the fewest bytes is malformed: DISCONNECT 0x81."""
     # 5.0 [MQTT-1.5.5-1]: the encoded value MUST use the minimum number of bytes.
     by = Bystander(broker)
@@ -158,7 +158,7 @@ def test_MQTT_4_8_0_1_remaining_length_inconsistent_with_content_closes(broker, 
 @pytest.mark.parametrize("name", INCONSISTENT + ["publish-property-length-past-end",
                                                  "publish-property-length-five-bytes"])
 @STRICT5
-def test_hostile_mqtt5_remaining_length_inconsistent_with_content_gets_0x81(broker, name):
+def test_MQTT_4_13_1_1_v5_remaining_length_inconsistent_with_content_gets_0x81(broker, name):
     """5.0: the same truncated packets, and Property Lengths that overrun the packet or do not
     decode: DISCONNECT 0x81."""
     extra = {"publish-property-length-past-end": packet(PUBLISH, 0, mqtt_str("a") + varint(20) + b"\x01"),
@@ -222,7 +222,7 @@ MALFORMED_CONNECTS = list(_malformed_connects())
 
 @pytest.mark.parametrize("name", MALFORMED_CONNECTS)
 @STRICT5
-def test_hostile_mqtt5_nonconforming_connect_gets_connack_reason(broker, name):
+def test_MQTT_3_1_4_1_v5_nonconforming_connect_gets_connack_reason(broker, name):
     """5.0: each non-conforming CONNECT gets exactly one CONNACK with its reason code (0x81 for a
     malformed one, 0x82 for a protocol error), then the close; a live client is not disturbed."""
     # 5.0 [MQTT-3.1.4-1], [MQTT-3.2.2-7], [MQTT-3.2.2-8], 4.13.
@@ -290,7 +290,7 @@ def test_MQTT_1_5_3_2_nul_character_in_connect_closes(broker, field):
 @pytest.mark.parametrize("encoding", ["high-surrogate", "overlong", "nul"])
 @pytest.mark.parametrize("field", FIELDS)
 @STRICT5
-def test_hostile_mqtt5_bad_string_in_connect_gets_connack_0x81(broker, field, encoding):
+def test_MQTT_1_5_4_1_v5_bad_string_in_connect_gets_connack_0x81(broker, field, encoding):
     """5.0: ill-formed UTF-8 or U+0000 in the client id, will topic or user name: CONNACK 0x81 (for
     the client id 0x85 Client Identifier not valid is allowed), then the close."""
     # 5.0 [MQTT-1.5.4-1], [MQTT-1.5.4-2], [MQTT-3.1.3-4], [MQTT-3.1.3-11], [MQTT-3.1.3-12].

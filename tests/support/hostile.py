@@ -10,9 +10,8 @@ Every case asserts how its connection ends, strictly:
 and then that nothing else was disturbed: a client connected (and subscribed to everything) before
 the attack still works and received nothing the attacker sent, and a fresh client is served.
 
-Names: `test_MQTT_x_y_z_n_...` after the 3.1.1 statement checked (which applies to 5.0 too where
-the case speaks 5.0, written `mqtt5` in the name); 5.0-only rules are cited in comments, and those
-cases are named `test_hostile_...`. Waits are for events (a packet, the close) with the RawClient
+Names: `test_MQTT_x_y_z_n_...` after the statement checked: a 3.1.1 statement, or with `v5` in the
+name a 5.0 one (other 5.0 statements a case touches are cited in its docstring). Waits are for events (a packet, the close) with the RawClient
 timeouts; the only deliberate delay is the slow-loris trickle itself.
 """
 import random
