@@ -19,15 +19,20 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   Session& s = *c.session;
   c.session = nullptr;
   if (attached.erase(s.id()) > 0) state.connected_clients().remove();
+  const int64_t closed_at = ClockPair::now().wall_unix_ms;
+  const auto level = static_cast<uint8_t>(c.version);
+  bool will_waits = false;
   if (c.publish_will_on_close && s.will) {
     if (s.will->delay_interval == 0 || s.expiry_interval == 0) {
       publish_will(s.will->message, now);  // [MQTT-3.1.2-8]
     } else {
       // [MQTT-3.1.3-9] published after the delay, or when the session ends, whichever is first.
-      pending_wills.push_back({now + std::chrono::seconds(s.will->delay_interval), s.id(), s.will->message});
+      pending_wills.push_back(
+          {now + std::chrono::seconds(s.will->delay_interval), s.id(), s.will->message, level, closed_at});
+      will_waits = true;
     }
   }
-  s.will.reset();
+  if (!will_waits) s.will.reset();
   // Messages a shared group gave this member go to a connected member instead.
   return_shared(s);
   if (s.expiry_interval == 0) {
@@ -37,7 +42,8 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   if (s.expiry_interval != std::numeric_limits<uint32_t>::max()) {
     expire_at(s.id(), now + std::chrono::seconds(s.expiry_interval));
   }
-  persister.write_session(s, static_cast<uint8_t>(c.version), ClockPair::now().wall_unix_ms);
+  persister.write_session(s, level, closed_at);  // with a waiting will: it survives a restart
+  s.will.reset();
 }
 
 void ShardImpl::return_shared(Session& s) {
@@ -125,10 +131,17 @@ void ShardImpl::count_persistent_subscriptions(const Session& s, int64_t sign) {
 void ShardImpl::fire_will(uint64_t session_id, TimePoint now) {
   auto it = std::find_if(pending_wills.begin(), pending_wills.end(),
                          [&](const PendingWill& w) { return w.session_id == session_id; });
-  if (it == pending_wills.end()) return;
-  MessagePtr will = std::move(it->message);
-  pending_wills.erase(it);
-  publish_will(will, now);
+  if (it != pending_wills.end()) fire_pending_will(static_cast<size_t>(it - pending_wills.begin()), now);
+}
+
+void ShardImpl::fire_pending_will(size_t index, TimePoint now) {
+  PendingWill w = std::move(pending_wills[index]);
+  pending_wills.erase(pending_wills.begin() + static_cast<std::ptrdiff_t>(index));
+  publish_will(w.message, now);
+  // The stored record held the will while it waited; from now on it must not come back.
+  if (Session* s = w.session_id != 0 ? sessions->find(w.session_id) : nullptr) {
+    persister.write_session(*s, w.protocol_level, w.disconnected_at_unix_ms);
+  }
 }
 
 void ShardImpl::publish_will(const MessagePtr& will, TimePoint now) {

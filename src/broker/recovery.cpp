@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -74,6 +75,8 @@ class Loader final : public storage::LoadVisitor {
       left_ms = closed_at + int64_t{r.expiry_interval} * 1000 - now_.wall_unix_ms;
       if (left_ms <= 0 || r.expiry_interval == 0) {
         ++expired_sessions_;
+        // A will still waiting when its session ended is due now [MQTT-3.1.3-9].
+        if (r.will) schedule_will(shard, 0, *r.will, now_.wall_unix_ms, r.protocol_version, closed_at);
         orphans_.push_back(r.client_id);  // erased with all its records
         return;
       }
@@ -89,15 +92,20 @@ class Loader final : public storage::LoadVisitor {
     if (!r.disconnected_at_unix_ms) {
       // Its connection ended with the broker, not with a DISCONNECT: its will is due
       // [MQTT-3.1.2-8], after its delay [MQTT-3.1.3-9], published by the shard's loop like any
-      // other delayed will. The record now says disconnected at start-up, without the will.
+      // other delayed will. The record now says disconnected at start-up, and keeps the will
+      // until it went out, so that another stop before then does not lose it.
       if (r.will) {
-        if (auto will = from_stored(r.will->message, now_)) {
-          shard.pending_wills.push_back(
-              {now_.steady + std::chrono::seconds(r.will->delay_interval), s.id(), std::move(will)});
-          ++wills_;
+        if (auto* w = schedule_will(shard, s.id(), *r.will, closed_at + int64_t{r.will->delay_interval} * 1000,
+                                    r.protocol_version, closed_at)) {
+          s.will = session::StoredWill{w->message, r.will->delay_interval};
         }
       }
-      shard.persister.write_session(s, r.protocol_version, now_.wall_unix_ms);
+      shard.persister.write_session(s, r.protocol_version, closed_at);
+      s.will.reset();
+    } else if (r.will) {
+      // A will that was waiting for its delay when the broker stopped: due on the wall clock.
+      schedule_will(shard, s.id(), *r.will, closed_at + int64_t{r.will->delay_interval} * 1000, r.protocol_version,
+                    closed_at);
     }
   }
 
@@ -189,7 +197,7 @@ class Loader final : public storage::LoadVisitor {
                  sessions_, sessions_ == 1 ? "" : "s", deliveries_, deliveries_ == 1 ? "" : "s", retained_,
                  retained_ == 1 ? "" : "s",
                  expired_sessions_ > 0 ? fmt::format("; {} expired while stopped", expired_sessions_) : "",
-                 wills_ > 0 ? fmt::format("; {} will{} of clients connected when the broker stopped", wills_,
+                 wills_ > 0 ? fmt::format("; {} will{} to publish (of clients gone before or at the stop)", wills_,
                                           wills_ == 1 ? "" : "s")
                             : "");
   }
@@ -214,6 +222,18 @@ class Loader final : public storage::LoadVisitor {
     current_client_ = client_id;
     orphans_.emplace_back(client_id);
     return nullptr;
+  }
+
+  // Puts a stored will among the shard's pending wills, due at `due_unix_ms` (at once if that has
+  // passed); null when the message expired meanwhile.
+  PendingWill* schedule_will(ShardImpl& shard, uint64_t session_id, const storage::StoredWill& stored,
+                             int64_t due_unix_ms, uint8_t protocol_level, int64_t closed_at) {
+    auto will = from_stored(stored.message, now_);
+    if (!will) return nullptr;
+    const auto wait = std::chrono::milliseconds(std::max<int64_t>(0, due_unix_ms - now_.wall_unix_ms));
+    ++wills_;
+    return &shard.pending_wills.emplace_back(
+        PendingWill{now_.steady + wait, session_id, std::move(will), protocol_level, closed_at});
   }
 
   // Gives `d` its message. Message records belong to one shard: when another shard already holds

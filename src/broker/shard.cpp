@@ -292,8 +292,7 @@ void ShardImpl::tick(TimePoint now) {
   }
   for (size_t i = 0; i < pending_wills.size();) {
     if (pending_wills[i].due <= now) {
-      uint64_t id = pending_wills[i].session_id;
-      fire_will(id, now);
+      fire_pending_will(i, now);
     } else {
       ++i;
     }

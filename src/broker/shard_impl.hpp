@@ -64,10 +64,15 @@ unsigned shard_of_group(std::string_view group, std::string_view filter, unsigne
 // The key under which a session keeps a shared subscription: the filter as subscribed.
 std::string shared_filter_key(const session::SharedOrigin& origin);
 
+// A will waiting for its Will Delay Interval. The session's stored record keeps it meanwhile (with
+// the protocol level and disconnection time below, to write the record again without it once it
+// went out), so that a restart does not lose it.
 struct PendingWill {
   TimePoint due;
-  uint64_t session_id;
+  uint64_t session_id;  // 0: its session ended while the broker was down
   MessagePtr message;
+  uint8_t protocol_level = 0;
+  int64_t disconnected_at_unix_ms = 0;
 };
 
 struct ShardImpl {
@@ -225,6 +230,7 @@ struct ShardImpl {
   void detach(Client& c, TimePoint now);
   void schedule_will(Session& s, TimePoint now);
   void fire_will(uint64_t session_id, TimePoint now);  // publishes and forgets its pending will
+  void fire_pending_will(size_t index, TimePoint now);
   void publish_will(const MessagePtr& will, TimePoint now);
   // Hands queued and unacknowledged QoS 1 messages from shared groups back to their groups.
   void return_shared(Session& s);

@@ -12,6 +12,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from support import mqtt_raw as raw
+from support.http_api import http
 from support.paho_client import PahoClient
 
 pytestmark = pytest.mark.pregon_only("mosquitto runs with persistence off in the reference mode")
@@ -360,8 +361,48 @@ def test_MQTT_3_1_2_8_wills_of_clients_connected_at_a_crash_are_published_after_
     PahoClient(b, "will-sync").publish("wills/sync", b"sync", qos=1)
 
     b = restart(make_broker, b, "sigkill", settings)
-    assert "2 wills of clients connected when the broker stopped" in b.log_text()
+    assert "2 wills to publish" in b.log_text()
     watcher = PahoClient(b, "will-watcher", clean_session=False)
     got = {m.topic: m.payload for m in watcher.wait_messages(3)}
     assert got == {"wills/sync": b"sync", "wills/doomed-311": b"gone", "wills/doomed-5": b"gone after a second"}
     watcher.disconnect()
+
+
+def wait_gone(b, client_id, timeout=30):
+    """Until the broker has handled the close of `client_id`'s connection."""
+    deadline = time.monotonic() + timeout
+    while http(b, f"/api/v1/clients/{client_id}")[0] != 404:
+        assert time.monotonic() < deadline, f"{client_id} still connected"
+        time.sleep(0.05)
+
+
+def test_MQTT_3_1_2_8_v5_waiting_wills_survive_two_crashes_and_go_out_once(make_broker, tmp_path):
+    """A will waiting for its Will Delay Interval is kept with its session: it is published after
+    two SIGKILLs, both for a client gone before the first crash and for one connected at it."""
+    settings = store_settings(tmp_path)
+    b = make_broker(**settings)
+    watcher = PahoClient(b, "waiting-watcher", clean_session=False)
+    watcher.subscribe("waiting/#", qos=1)
+    watcher.disconnect()
+    delayed = Properties(PacketTypes.WILLMESSAGE)
+    delayed.WillDelayInterval = 3
+    before = PahoClient(b, "gone-before", protocol=5, clean_session=False, properties=session_expiry(3600),
+                        will=dict(topic="waiting/gone-before", payload=b"before", qos=1, properties=delayed))
+    before.close_abruptly()
+    wait_gone(b, "gone-before")
+    PahoClient(b, "gone-at", protocol=5, clean_session=False, properties=session_expiry(3600),
+               will=dict(topic="waiting/gone-at", payload=b"at", qos=1, properties=delayed))
+    # Acknowledged once the watcher's queue is durable, and with it every earlier write.
+    PahoClient(b, "waiting-sync").publish("waiting/sync", b"sync", qos=1)
+
+    b = restart(make_broker, b, "sigkill", settings)
+    assert "2 wills to publish" in b.log_text()
+    PahoClient(b, "waiting-sync-2").publish("waiting/sync", b"sync-2", qos=1)
+    b = restart(make_broker, b, "sigkill", settings)
+    watcher = PahoClient(b, "waiting-watcher", clean_session=False)
+    got = [m.payload for m in read_until(watcher, b"at") if m.topic != "waiting/sync"]
+    if b"before" not in got:
+        got += [m.payload for m in read_until(watcher, b"before")]
+    PahoClient(b, "waiting-sync-3").publish("waiting/sync", b"end", qos=1)
+    got += [m.payload for m in read_until(watcher, b"end") if m.topic != "waiting/sync"]
+    assert sorted(got) == [b"at", b"before"], "each will once"
