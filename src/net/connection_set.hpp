@@ -48,6 +48,10 @@ class ConnectionSet final : public LoopHooks {
     // Unconsumed input beyond this closes the connection. The handler closes first on an
     // oversized packet; this only bounds memory if it does not.
     size_t max_input_bytes = 1'048'576 + kReadChunk;
+    // A connection with more unsent output than this is not read from until half of it is sent:
+    // a client that sends requests (PINGREQ, QoS 1 PUBLISH, SUBSCRIBE) and never reads the
+    // answers is slowed by TCP instead of growing the broker's memory.
+    size_t pause_reading_above = 4 << 20;
     // How long close() may take to flush before the socket is cut.
     std::chrono::milliseconds close_timeout{2000};
     // How long a flushed socket, its FIN sent, waits for the peer's FIN before it is closed.
@@ -72,6 +76,8 @@ class ConnectionSet final : public LoopHooks {
   size_t size() const { return connections_.size(); }
   // Options::max_input_bytes from now on (limits.max_packet_size changed on reload).
   void set_max_input_bytes(size_t bytes) { options_.max_input_bytes = bytes; }
+  // Options::pause_reading_above from now on (limits.output_buffer_bytes changed on reload).
+  void set_pause_reading_above(size_t bytes) { options_.pause_reading_above = bytes; }
   EventLoop& loop() { return loop_; }
 
   // LoopHooks

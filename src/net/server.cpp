@@ -184,6 +184,7 @@ Server::Server(config::Config config)
 
   ConnectionSet::Options options;
   options.max_input_bytes = size_t{c.limits.max_packet_size} + ConnectionSet::kReadChunk;
+  options.pause_reading_above = c.limits.output_buffer_bytes;
 
   const unsigned n = config::effective_threads(c);
   workers_.reserve(n);
@@ -315,6 +316,7 @@ base::Expected<void, std::string> Server::reconfigure(const config::Config& next
       worker->shard.set_access(access);
       worker->shard.set_limits(limits);
       worker->connections->set_max_input_bytes(max_input_bytes);
+      worker->connections->set_pause_reading_above(limits.output_buffer_bytes);
       for (auto& door : worker->doors) door->socket.limit_accept_rate(limits.max_accept_rate);
     });
   }

@@ -82,11 +82,16 @@ void TcpConnection::close() {
 void TcpConnection::on_io(uint32_t events) {
   if (state_ == State::kDone) return;
   if ((events & EPOLLOUT) != 0 && want_write_) flush();
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) read_some();
+  // A hang-up or error is reported even while reading is paused: reading is how it is handled.
+  if ((events & (EPOLLHUP | EPOLLERR)) != 0 || ((events & EPOLLIN) != 0 && !reading_paused_)) read_some();
 }
 
 void TcpConnection::read_some() {
   for (int i = 0; i < kMaxReadsPerEvent && !failed_; ++i) {
+    if (state_ == State::kOpen && queued_bytes() > owner_.options_.pause_reading_above) {
+      set_reading_paused(true);
+      return;
+    }
     std::span<uint8_t> buf = owner_.read_scratch();
     const ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
     if (n > 0) {
@@ -327,8 +332,14 @@ void TcpConnection::flush() {
   seal_websocket_data();
   if (tls_) {
     flush_tls();
-    return;
+  } else {
+    flush_plain();
   }
+  // Level-triggered: input that waited while reading was paused is reported at once.
+  if (reading_paused_ && queued_bytes() <= owner_.options_.pause_reading_above / 2) set_reading_paused(false);
+}
+
+void TcpConnection::flush_plain() {
   std::span<iovec> iov = owner_.iov_scratch();
   while (!output_.empty()) {
     const size_t count = output_.gather(iov);
@@ -411,11 +422,22 @@ void TcpConnection::flush_tls() {
 void TcpConnection::set_write_interest(bool on) {
   if (want_write_ == on || failed_) return;
   want_write_ = on;
-  if (auto r = owner_.loop().modify(fd_.get(), EPOLLIN | (on ? EPOLLOUT : 0u), this); !r) {
+  if (auto r = owner_.loop().modify(fd_.get(), interest(), this); !r) {
     base::log_about({{}, peer_}, spdlog::level::err, "{}", r.error().message());
     fail(r.error().code);
   }
 }
+
+void TcpConnection::set_reading_paused(bool paused) {
+  if (reading_paused_ == paused || failed_) return;
+  reading_paused_ = paused;
+  if (auto r = owner_.loop().modify(fd_.get(), interest(), this); !r) {
+    base::log_about({{}, peer_}, spdlog::level::err, "{}", r.error().message());
+    fail(r.error().code);
+  }
+}
+
+uint32_t TcpConnection::interest() const { return (reading_paused_ ? 0u : EPOLLIN) | (want_write_ ? EPOLLOUT : 0u); }
 
 // --- closing ----------------------------------------------------------------------------------
 

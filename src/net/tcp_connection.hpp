@@ -115,7 +115,10 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void flush();
   void flush_tls();
   bool send_now(std::span<const uint8_t> bytes);  // false: blocked or failed (then handled)
+  void flush_plain();
   void set_write_interest(bool on);
+  void set_reading_paused(bool paused);
+  uint32_t interest() const;  // the epoll events wanted now
   void fail(int error);  // error 0: the peer closed
   void move_to(int target, std::span<const uint8_t> unconsumed);
   void report_closed(TimePoint now);
@@ -139,6 +142,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   bool moved_ = false;            // handed to another loop; the handler forgot it
   bool failed_ = false;           // peer closed or socket error: report and destroy
   bool want_write_ = false;       // EPOLLOUT requested: a write would block
+  bool reading_paused_ = false;   // too much unsent output: EPOLLIN withdrawn until it drains
   bool drained_pending_ = false;  // on_output_drained to be called
   bool dirty_ = false;            // in the owner's list for end-of-iteration service
 };

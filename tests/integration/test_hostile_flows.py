@@ -1,7 +1,11 @@
 """Hostile clients, part 2: SUBSCRIBE and UNSUBSCRIBE violations, PUBLISH properties and topic
 aliases, QoS 2 flow abuse, oversize packets, slow-loris CONNECTs, connection floods and garbage
 streams. The conventions are in tests/support/hostile.py."""
+import select
+
 from support.hostile import *  # noqa: F401,F403 — the shared vocabulary of the hostile suites
+
+PINGRESP_BYTES = bytes([PINGRESP << 4, 0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +287,48 @@ def test_MQTT_3_3_4_1_topic_beyond_limits_acknowledged_not_routed(broker, versio
     c.ping()
     c.disconnect()
     assert_unharmed(broker, by, version)
+
+
+def test_MQTT_3_12_4_1_pingreq_flood_without_reading_is_held_back_and_all_answered(make_broker):
+    """A client that sends PINGREQs without end and never reads: once its unanswered PINGRESPs
+    pass limits.output_buffer_bytes the broker stops reading from it, so its sending blocks (TCP
+    flow control) instead of the broker queueing answers without bound; when it reads, every
+    PINGREQ it sent has its PINGRESP, and nobody else was disturbed."""
+    b = make_broker(limits={"output_buffer_bytes": 65536})
+    by = Bystander(b)
+    c, _ = RawClient.connected(b, cid("pinger"))
+    c.sock.setblocking(False)
+    chunk = raw.pingreq() * 4096
+    sent, cap = 0, 64 << 20  # far above what the kernel's socket buffers hold between the two
+    pending = memoryview(chunk)
+    while sent < cap:
+        try:
+            n = c.sock.send(pending)
+        except BlockingIOError:
+            # Blocked: give the broker a moment to read more, if it still reads at all.
+            if not select.select([], [c.sock], [], 1.0)[1]:
+                break
+            continue
+        sent += n
+        pending = pending[n:] if n < len(pending) else memoryview(chunk)
+    assert sent < cap, "the broker kept reading from a client that never reads its answers"
+    requests = sent // 2  # a PINGREQ cut in the middle is finished below
+    if sent % 2:
+        c.sock.setblocking(True)
+        c.sock.sendall(bytes(pending[:1]))
+        requests += 1
+    c.sock.setblocking(True)
+    c.sock.settimeout(30)
+    got = 0
+    while got < 2 * requests:
+        data = c.sock.recv(1 << 20)
+        assert data, f"closed after {got // 2} of {requests} PINGRESPs"
+        assert data == (PINGRESP_BYTES * (len(data) // 2 + 1))[got % 2:got % 2 + len(data)], "only PINGRESPs"
+        got += len(data)
+    assert got == 2 * requests
+    c.ping()
+    c.disconnect()
+    assert_unharmed(b, by)
 
 
 # ---------------------------------------------------------------------------------------------
