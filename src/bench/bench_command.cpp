@@ -192,6 +192,7 @@ int run_bench(int argc, char** argv) {
 
   BenchReport report;
   report.scenario = scenario_name(o.scenario);
+  report.transport = o.transport.websocket ? (o.transport.tls ? "wss" : "ws") : (o.transport.tls ? "tls" : "tcp");
   report.protocol = o.version == protocol::ProtocolVersion::V5 ? 5 : 311;
   report.qos = static_cast<int>(o.qos);
   report.size = o.size;

@@ -18,7 +18,7 @@ TEST(Report, JsonCarriesEveryField) {
   h->record(2000);
   set_latency(r, *h);
   const std::string j = format_json(r);
-  for (const char* key : {"\"scenario\":\"pairs\"", "\"protocol\":311", "\"qos\":1", "\"size\"", "\"clients\"",
+  for (const char* key : {"\"scenario\":\"pairs\"", "\"transport\":\"tcp\"", "\"protocol\":311", "\"qos\":1", "\"size\"", "\"clients\"",
                           "\"duration_s\"", "\"sent\":10", "\"received\":10", "\"expected\":10", "\"throughput\"",
                           "\"publish_rate\"", "\"latency_us\":{\"p50\":2.0", "\"p999\"", "\"max\":2.0", "\"loss\":0",
                           "\"duplicates\"", "\"reordered\"", "\"errors\""}) {

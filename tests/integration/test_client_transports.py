@@ -73,6 +73,7 @@ def test_bench_without_loss(endpoints, transport, scenario, qos):
     proc = bench(endpoints, transport, scenario, "-n", "3", "-q", str(qos), "-d", "1", "--warmup", "0", "-s", "100")
     assert proc.returncode == 0, proc.stderr
     r = json.loads(proc.stdout)
+    assert r["transport"] == transport
     assert r["errors"] == 0
     assert r["sent"] > 0
     assert r["loss"] == 0 and r["duplicates"] == 0
