@@ -22,9 +22,9 @@ std::string format_json(const BenchReport& r) {
       "\"publish_rate\":{:.1f},\"latency_us\":{{\"p50\":{:.1f},\"p90\":{:.1f},\"p99\":{:.1f},"
       "\"p999\":{:.1f},\"max\":{:.1f},\"samples\":{}}},\"loss\":{},\"duplicates\":{},\"reordered\":{},"
       "\"errors\":{}",
-      r.scenario, r.transport, r.protocol, r.qos, r.size, r.clients, r.threads, r.duration_s, r.sent, r.received, r.expected,
-      r.throughput, r.publish_rate, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.latency_samples, r.loss,
-      r.duplicates, r.reordered, r.errors);
+      r.scenario, r.transport, r.protocol, r.qos, r.size, r.clients, r.threads, r.duration_s, r.sent, r.received,
+      r.expected, r.throughput, r.publish_rate, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.latency_samples,
+      r.loss, r.duplicates, r.reordered, r.errors);
   if (r.persistent) s += fmt::format(",\"persistent\":true,\"stale\":{}", r.stale);
   if (r.conn) {
     s += fmt::format(",\"connected\":{},\"failed\":{},\"connect_rate\":{:.1f},\"time_to_connect_s\":{:.3f},"

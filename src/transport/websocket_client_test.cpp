@@ -81,7 +81,8 @@ TEST(ServerFrame, IncompleteUntilHeaderAndPayloadAreIn) {
 TEST(ServerFrame, RefusesMaskedReservedAndBadControlFrames) {
   EXPECT_EQ(read_server_frame(std::vector<uint8_t>{0x82, 0x81, 1, 2, 3, 4, 0}).status, ServerFrame::Status::kInvalid);
   EXPECT_EQ(read_server_frame(std::vector<uint8_t>{0xC2, 0x00}).status, ServerFrame::Status::kInvalid);
-  EXPECT_EQ(read_server_frame(std::vector<uint8_t>{0x09, 0x00}).status, ServerFrame::Status::kInvalid);  // fragmented ping
+  // A ping without FIN: control frames are never fragmented.
+  EXPECT_EQ(read_server_frame(std::vector<uint8_t>{0x09, 0x00}).status, ServerFrame::Status::kInvalid);
   EXPECT_EQ(read_server_frame(std::vector<uint8_t>{0x89, 126, 0, 200}).status, ServerFrame::Status::kInvalid);
 }
 
