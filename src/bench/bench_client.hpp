@@ -24,6 +24,7 @@
 #include "bench/scenario_plan.hpp"
 #include "bench/sequence_tracker.hpp"
 #include "protocol/packets.hpp"
+#include "transport/client_stream.hpp"
 
 namespace pregon::bench {
 
@@ -75,6 +76,8 @@ class BenchClient {
   // Bytes of an incomplete packet carried over between reads.
   std::vector<uint8_t> partial;
   int fd = -1;
+  // TLS and/or WebSocket between out_ and the socket; none for plain TCP.
+  std::unique_ptr<transport::ClientStream> stream;
   bool tcp_up = false;       // the non-blocking connect completed
   bool write_armed = false;  // EPOLLOUT registered
   bool queued = false;       // on the loop's list of clients with output

@@ -21,6 +21,8 @@
 #include "bench/report.hpp"
 #include "bench/run_control.hpp"
 #include "bench/scenario_plan.hpp"
+#include "transport/client_stream.hpp"
+#include "transport/client_tls.hpp"
 
 namespace pregon::bench {
 namespace {
@@ -134,6 +136,19 @@ int run_bench(int argc, char** argv) {
     return kExitUsage;
   }
 
+  // One TLS context for every connection of every thread; sessions are made per connection.
+  std::shared_ptr<const transport::ClientTls> tls;
+  if (o.transport.tls) {
+    auto loaded = transport::ClientTls::load(o.transport);
+    if (!loaded) {
+      fmt::print(stderr, "pregon bench: {}\n", loaded.error());
+      return kExitUsage;
+    }
+    tls = *loaded;
+  }
+  const transport::StreamSetup stream_setup{tls.get(), o.transport.websocket, o.host, o.port, o.transport.ws_path};
+  const transport::StreamSetup* streams = o.transport.plain() ? nullptr : &stream_setup;
+
   ScenarioPlan plan = make_plan(o, static_cast<uint64_t>(getpid()));
   if (o.null_sink) {
     std::erase_if(plan.clients, [](const ClientPlan& c) { return c.role == Role::Subscriber; });
@@ -147,7 +162,7 @@ int run_bench(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (uint32_t t = 0; t < o.threads; ++t) {
     threads.emplace_back([&, t] {
-      GeneratorLoop loop(o, plan, *destination, control, t);
+      GeneratorLoop loop(o, plan, *destination, streams, control, t);
       results[t] = loop.run();
     });
   }
@@ -157,6 +172,12 @@ int run_bench(int argc, char** argv) {
     control.phase.store(Phase::Stopping, std::memory_order_release);
     for (auto& t : threads) t.join();
     progress.finish();
+    // Why connections failed, once: a wrong CA or path fails them all the same way.
+    for (const auto& r : results) {
+      if (r.first_error.empty()) continue;
+      fmt::print(stderr, "pregon bench: {}\n", r.first_error);
+      break;
+    }
   };
 
   // Setup: everything connected and subscribed (or failed) before anything is published.
@@ -171,6 +192,7 @@ int run_bench(int argc, char** argv) {
 
   BenchReport report;
   report.scenario = scenario_name(o.scenario);
+  report.transport = o.transport.websocket ? (o.transport.tls ? "wss" : "ws") : (o.transport.tls ? "tls" : "tcp");
   report.protocol = o.version == protocol::ProtocolVersion::V5 ? 5 : 311;
   report.qos = static_cast<int>(o.qos);
   report.size = o.size;

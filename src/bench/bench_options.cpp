@@ -74,6 +74,7 @@ base::Expected<BenchOptions, OptionsStop> parse_bench_options(const std::vector<
                "Subscribers keep a persistent session (3.1.1: clean session 0; 5.0: Session Expiry Interval "
                "3600), so the broker must store their QoS 1/2 messages; publishers stay clean");
   app.add_flag("--json", o.json, "Print one JSON object at the end instead of the table");
+  transport::add_transport_options(app, o.transport);
   app.add_flag("--null-sink", o.null_sink, "Self test: publish into an in-process sink that discards")
       ->group("");  // hidden
 
@@ -102,6 +103,8 @@ base::Expected<BenchOptions, OptionsStop> parse_bench_options(const std::vector<
   if (o.persistent && o.scenario == Scenario::Conn) {
     return usage_error("--persistent needs a scenario with subscribers (pairs, fan-in, fan-out)");
   }
+  if (auto bad = transport::validate_transport(o.transport)) return usage_error(*bad);
+  if (o.null_sink && !o.transport.plain()) return usage_error("--null-sink speaks plain TCP only");
   if (sources > 254) return usage_error("--sources is limited to 254 (127.0.0.1..127.0.0.254)");
   const uint32_t connections = o.scenario == Scenario::Pairs ? 2 * o.clients : o.clients + 1;
   o.sources = sources != 0 ? sources : (connections + kConnectionsPerSource - 1) / kConnectionsPerSource;

@@ -9,6 +9,7 @@
 
 #include "base/expected.hpp"
 #include "protocol/version.hpp"
+#include "transport/transport_options.hpp"
 
 namespace pregon::bench {
 
@@ -45,6 +46,8 @@ struct BenchOptions {
   // must store their QoS 1/2 messages before acknowledging them; publishers stay clean.
   bool persistent = false;
   bool json = false;
+  // TLS, WebSocket or both (WSS) for every connection; plain TCP by default.
+  transport::TransportOptions transport;
   // Hidden self-test: run a null sink in-process and publish into it (see null_sink.hpp).
   bool null_sink = false;
 };

@@ -73,5 +73,26 @@ TEST(BenchOptions, HelpExitsZero) {
   EXPECT_NE(o.error().text.find("--persistent"), std::string::npos);
 }
 
+TEST(BenchOptions, TransportOptions) {
+  auto plain = parse({"pairs"});
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->transport.plain());
+
+  auto wss = parse({"pairs", "--ws", "--ws-path", "/ws", "--cafile", "ca.pem"});
+  ASSERT_TRUE(wss) << wss.error().text;
+  EXPECT_TRUE(wss->transport.tls);  // implied by --cafile
+  EXPECT_TRUE(wss->transport.websocket);
+  EXPECT_EQ(wss->transport.ws_path, "/ws");
+  EXPECT_EQ(wss->transport.cafile, "ca.pem");
+
+  auto insecure = parse({"pairs", "--insecure"});
+  ASSERT_TRUE(insecure);
+  EXPECT_TRUE(insecure->transport.tls);
+
+  EXPECT_FALSE(parse({"pairs", "--key", "k.pem"}));
+  EXPECT_FALSE(parse({"pairs", "--tls-version", "tlsv1"}));
+  EXPECT_FALSE(parse({"pairs", "--ws", "--null-sink"}));
+}
+
 }  // namespace
 }  // namespace pregon::bench

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "bench/monotonic_clock.hpp"
 #include "protocol/codec.hpp"
@@ -24,8 +25,9 @@ constexpr uint32_t kMaxBatch = 4096;             // PUBLISHes per publisher per 
 }  // namespace
 
 GeneratorLoop::GeneratorLoop(const BenchOptions& options, const ScenarioPlan& plan, const Destination& destination,
-                             RunControl& control, uint32_t thread)
-    : options_(options), destination_(destination), control_(control), shared_(control.thread[thread]),
+                             const transport::StreamSetup* stream_setup, RunControl& control, uint32_t thread)
+    : options_(options), destination_(destination), stream_setup_(stream_setup), control_(control),
+      shared_(control.thread[thread]),
       thread_(thread), scratch_(kReadChunk) {
   for (const auto& c : plan.clients) {
     if (c.thread != thread) continue;
@@ -93,8 +95,16 @@ void GeneratorLoop::start_connects(uint64_t now) {
     c.connect_started_ns = now;
     c.fd = start_connect(destination_, source);
     if (c.fd < 0) {
-      fail(index, true);
+      fail(index, true, std::strerror(errno));
       continue;
+    }
+    if (stream_setup_ != nullptr) {
+      auto stream = transport::ClientStream::start(c.fd, *stream_setup_);
+      if (!stream) {
+        fail(index, true, stream.error());
+        continue;
+      }
+      c.stream = std::move(*stream);
     }
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT;
@@ -206,6 +216,10 @@ void GeneratorLoop::flush_all() {
 void GeneratorLoop::flush(uint32_t index) {
   BenchClient& c = clients_[index];
   if (c.fd < 0 || !c.tcp_up) return;
+  if (c.stream) {
+    flush_stream(index);
+    return;
+  }
   if (c.pending() > 0) {
     // MSG_NOSIGNAL: a broker that went away is an error to count, not a SIGPIPE to die of.
     const ssize_t n = ::send(c.fd, c.pending_data(), c.pending(), MSG_NOSIGNAL);
@@ -226,6 +240,34 @@ void GeneratorLoop::flush(uint32_t index) {
   }
 }
 
+void GeneratorLoop::flush_stream(uint32_t index) {
+  BenchClient& c = clients_[index];
+  transport::ClientStream& s = *c.stream;
+  // The stream takes the client's output only when it has sent all it held, so that the client's
+  // pending() still measures the backlog the publishing credit looks at. A second round serves
+  // output that waited for the stream to drain or for its handshakes to end.
+  for (int round = 0; round < 2; ++round) {
+    if (s.open() && s.buffered() == 0 && c.pending() > 0) {
+      s.write({c.pending_data(), c.pending()});
+      c.consume(c.pending());
+    }
+    if (auto sent = s.flush(); !sent) {
+      fail(index, control_.phase.load() != Phase::Stopping, sent.error());
+      return;
+    }
+    if (s.buffered() > 0 || c.pending() == 0 || !s.open()) break;
+  }
+  // Output waiting for a handshake needs no EPOLLOUT: the handshake's answer comes as input.
+  const bool want = s.wants_write() || (s.open() && c.pending() > 0);
+  if (want != c.write_armed) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
+    ev.data.u64 = index;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+    c.write_armed = want;
+  }
+}
+
 void GeneratorLoop::poll(int timeout_ms) {
   epoll_event events[256];
   const int n = epoll_wait(epoll_fd_, events, 256, timeout_ms);
@@ -236,8 +278,8 @@ void GeneratorLoop::poll(int timeout_ms) {
     const uint32_t ev = events[k].events;
     if ((ev & EPOLLOUT) != 0) {
       if (!c.tcp_up) {
-        if (connect_result(c.fd) != 0) {
-          fail(index, true);
+        if (const int err = connect_result(c.fd); err != 0) {
+          fail(index, true, std::strerror(err));
           continue;
         }
         c.tcp_up = true;
@@ -250,6 +292,10 @@ void GeneratorLoop::poll(int timeout_ms) {
 }
 
 void GeneratorLoop::on_readable(uint32_t index) {
+  if (clients_[index].stream) {
+    on_stream_readable(index);
+    return;
+  }
   for (int k = 0; k < kReadsPerEvent; ++k) {
     BenchClient& c = clients_[index];
     if (c.fd < 0) return;
@@ -264,6 +310,18 @@ void GeneratorLoop::on_readable(uint32_t index) {
       return;
     }
   }
+}
+
+void GeneratorLoop::on_stream_readable(uint32_t index) {
+  BenchClient& c = clients_[index];
+  stream_in_.clear();
+  if (auto read = c.stream->read(stream_in_); !read) {
+    fail(index, control_.phase.load() != Phase::Stopping, read.error());
+    return;
+  }
+  if (!stream_in_.empty()) consume_bytes(index, stream_in_);
+  // A handshake step, a pong or the replies just queued may be waiting to go out.
+  if (clients_[index].fd >= 0) flush(index);
 }
 
 void GeneratorLoop::consume_bytes(uint32_t index, std::span<const uint8_t> data) {
@@ -343,7 +401,7 @@ void GeneratorLoop::on_packet(uint32_t index, const protocol::Packet& packet) {
   }
 }
 
-void GeneratorLoop::fail(uint32_t index, bool counted_as_error) {
+void GeneratorLoop::fail(uint32_t index, bool counted_as_error, std::string_view why) {
   BenchClient& c = clients_[index];
   if (c.state() != ClientState::Ready && c.state() != ClientState::Closed &&
       control_.phase.load() == Phase::Setup) {
@@ -351,12 +409,14 @@ void GeneratorLoop::fail(uint32_t index, bool counted_as_error) {
     shared_.failed.fetch_add(1, std::memory_order_relaxed);
   }
   if (c.plan().role == Role::Subscriber) control_.subscriber_live[c.plan().index].store(false);
+  c.stream.reset();
   if (c.fd >= 0) {
     ::close(c.fd);  // also removes it from the epoll set
     c.fd = -1;
   }
   c.set_state(ClientState::Closed);
   if (counted_as_error) ++result_.errors;
+  if (counted_as_error && result_.first_error.empty()) result_.first_error = why;
 }
 
 void GeneratorLoop::publish_progress(uint64_t now) {
@@ -377,6 +437,7 @@ void GeneratorLoop::stop() {
       c.queue_disconnect();
       flush(i);  // best effort: one write
     }
+    c.stream.reset();
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
   }

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/bench_client.hpp"
@@ -17,6 +19,7 @@
 #include "bench/latency_histogram.hpp"
 #include "bench/run_control.hpp"
 #include "bench/scenario_plan.hpp"
+#include "transport/client_stream.hpp"
 
 namespace pregon::bench {
 
@@ -33,12 +36,14 @@ struct ThreadResult {
   uint64_t reordered = 0;
   uint64_t stale = 0;   // --persistent: deliveries from before the run (an earlier run's session)
   uint64_t errors = 0;  // failed connects and subscribes, unexpected disconnects, protocol errors
+  std::string first_error;  // the first network, TLS or WebSocket error, as text
 };
 
 class GeneratorLoop {
  public:
+  // `stream_setup`: TLS and/or WebSocket for every connection; nullptr for plain TCP.
   GeneratorLoop(const BenchOptions& options, const ScenarioPlan& plan, const Destination& destination,
-                RunControl& control, uint32_t thread);
+                const transport::StreamSetup* stream_setup, RunControl& control, uint32_t thread);
   ~GeneratorLoop();
   GeneratorLoop(const GeneratorLoop&) = delete;
   GeneratorLoop& operator=(const GeneratorLoop&) = delete;
@@ -51,12 +56,14 @@ class GeneratorLoop {
   uint32_t credit(BenchClient& c, uint64_t now);
   void flush_all();
   void flush(uint32_t index);
+  void flush_stream(uint32_t index);
   void queue_output(uint32_t index);
   void poll(int timeout_ms);
   void on_readable(uint32_t index);
+  void on_stream_readable(uint32_t index);
   void consume_bytes(uint32_t index, std::span<const uint8_t> data);
   void on_packet(uint32_t index, const protocol::Packet& packet);
-  void fail(uint32_t index, bool counted_as_error);
+  void fail(uint32_t index, bool counted_as_error, std::string_view why = {});
   void check_connect_timeouts(uint64_t now);
   void check_setup_done();
   void publish_progress(uint64_t now);
@@ -64,6 +71,7 @@ class GeneratorLoop {
 
   const BenchOptions& options_;
   const Destination& destination_;
+  const transport::StreamSetup* stream_setup_;
   RunControl& control_;
   ThreadShared& shared_;
   uint32_t thread_;
@@ -72,6 +80,7 @@ class GeneratorLoop {
   std::vector<uint32_t> publishers_;  // indices into clients_
   std::vector<uint32_t> with_output_;
   std::vector<uint8_t> scratch_;
+  std::vector<uint8_t> stream_in_;  // MQTT bytes a stream read yielded; reused
   size_t next_to_connect_ = 0;
   uint32_t resolved_ = 0;  // clients ready or failed during setup
   uint32_t setup_target_ = 0;

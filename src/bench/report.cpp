@@ -17,14 +17,14 @@ void set_latency(BenchReport& r, const LatencyHistogram& h) {
 std::string format_json(const BenchReport& r) {
   // Scenario names and numbers only: nothing here needs JSON string escaping.
   std::string s = fmt::format(
-      "{{\"scenario\":\"{}\",\"protocol\":{},\"qos\":{},\"size\":{},\"clients\":{},\"threads\":{},"
+      "{{\"scenario\":\"{}\",\"transport\":\"{}\",\"protocol\":{},\"qos\":{},\"size\":{},\"clients\":{},\"threads\":{},"
       "\"duration_s\":{:.3f},\"sent\":{},\"received\":{},\"expected\":{},\"throughput\":{:.1f},"
       "\"publish_rate\":{:.1f},\"latency_us\":{{\"p50\":{:.1f},\"p90\":{:.1f},\"p99\":{:.1f},"
       "\"p999\":{:.1f},\"max\":{:.1f},\"samples\":{}}},\"loss\":{},\"duplicates\":{},\"reordered\":{},"
       "\"errors\":{}",
-      r.scenario, r.protocol, r.qos, r.size, r.clients, r.threads, r.duration_s, r.sent, r.received, r.expected,
-      r.throughput, r.publish_rate, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.latency_samples, r.loss,
-      r.duplicates, r.reordered, r.errors);
+      r.scenario, r.transport, r.protocol, r.qos, r.size, r.clients, r.threads, r.duration_s, r.sent, r.received,
+      r.expected, r.throughput, r.publish_rate, r.p50_us, r.p90_us, r.p99_us, r.p999_us, r.max_us, r.latency_samples,
+      r.loss, r.duplicates, r.reordered, r.errors);
   if (r.persistent) s += fmt::format(",\"persistent\":true,\"stale\":{}", r.stale);
   if (r.conn) {
     s += fmt::format(",\"connected\":{},\"failed\":{},\"connect_rate\":{:.1f},\"time_to_connect_s\":{:.3f},"
@@ -35,8 +35,8 @@ std::string format_json(const BenchReport& r) {
 }
 
 std::string format_text(const BenchReport& r) {
-  std::string s = fmt::format("scenario      {}  (MQTT {}, QoS {}, {} B payload, {} clients, {} thread{})\n",
-                              r.scenario, r.protocol == 5 ? "5.0" : "3.1.1", r.qos, r.size, r.clients,
+  std::string s = fmt::format("scenario      {}  (MQTT {} over {}, QoS {}, {} B payload, {} clients, {} thread{})\n",
+                              r.scenario, r.protocol == 5 ? "5.0" : "3.1.1", r.transport, r.qos, r.size, r.clients,
                               r.threads, r.threads == 1 ? "" : "s");
   if (r.conn) {
     s += fmt::format("connected     {}   failed {}\n", r.connected, r.failed);

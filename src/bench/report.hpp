@@ -11,6 +11,7 @@ namespace pregon::bench {
 
 struct BenchReport {
   std::string scenario;
+  std::string transport = "tcp";  // tcp, tls, ws or wss
   int protocol = 311;  // 311 or 5
   int qos = 0;
   uint32_t size = 0;

@@ -18,10 +18,10 @@ TEST(Report, JsonCarriesEveryField) {
   h->record(2000);
   set_latency(r, *h);
   const std::string j = format_json(r);
-  for (const char* key : {"\"scenario\":\"pairs\"", "\"protocol\":311", "\"qos\":1", "\"size\"", "\"clients\"",
-                          "\"duration_s\"", "\"sent\":10", "\"received\":10", "\"expected\":10", "\"throughput\"",
-                          "\"publish_rate\"", "\"latency_us\":{\"p50\":2.0", "\"p999\"", "\"max\":2.0", "\"loss\":0",
-                          "\"duplicates\"", "\"reordered\"", "\"errors\""}) {
+  for (const char* key : {"\"scenario\":\"pairs\"", "\"transport\":\"tcp\"", "\"protocol\":311", "\"qos\":1",
+                          "\"size\"", "\"clients\"", "\"duration_s\"", "\"sent\":10", "\"received\":10",
+                          "\"expected\":10", "\"throughput\"", "\"publish_rate\"", "\"latency_us\":{\"p50\":2.0",
+                          "\"p999\"", "\"max\":2.0", "\"loss\":0", "\"duplicates\"", "\"reordered\"", "\"errors\""}) {
     EXPECT_NE(j.find(key), std::string::npos) << key << " in " << j;
   }
   EXPECT_EQ(j.find("connected"), std::string::npos);

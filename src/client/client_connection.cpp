@@ -1,5 +1,6 @@
 #include "client/client_connection.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -125,6 +126,10 @@ ClientResult<std::unique_ptr<ClientConnection>> ClientConnection::open(const Con
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // small packets, sent one at a time
 
   std::unique_ptr<ClientConnection> conn(new ClientConnection(fd, request, std::move(debug)));
+  const auto deadline = Clock::now() + request.connack_timeout;
+  if (request.tls || request.websocket) {
+    if (auto opened = conn->open_stream(request, deadline); !opened) return base::unexpected(opened.error());
+  }
 
   protocol::Connect connect;
   connect.version = request.version;
@@ -145,7 +150,7 @@ ClientResult<std::unique_ptr<ClientConnection>> ClientConnection::open(const Con
     connect.properties.session_expiry_interval = request.session_expiry_interval;
   }
   if (auto sent = conn->send_packet(connect, "CONNECT"); !sent) return base::unexpected(sent.error());
-  if (auto acked = conn->await_connack(Clock::now() + request.connack_timeout); !acked) {
+  if (auto acked = conn->await_connack(deadline); !acked) {
     return base::unexpected(acked.error());
   }
   return conn;
@@ -161,8 +166,51 @@ uint16_t ClientConnection::next_packet_id() {
   return last_packet_id_;
 }
 
+ClientResult<void> ClientConnection::open_stream(const ConnectRequest& request, Clock::time_point deadline) {
+  // The stream works on a non-blocking socket; the waits below and in poll_once() do the blocking.
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  const transport::StreamSetup setup{request.tls.get(), request.websocket, request.host, request.port,
+                                     request.ws_path};
+  auto started = transport::ClientStream::start(fd_, setup);
+  if (!started) return fail(ClientError::Kind::Network, started.error());
+  stream_ = std::move(*started);
+  for (;;) {
+    if (auto sent = stream_->flush(); !sent) return fail(ClientError::Kind::Network, sent.error());
+    if (stream_->open()) break;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) {
+      return fail(ClientError::Kind::Timeout, request.tls ? "TLS handshake timed out" : "WebSocket upgrade timed out");
+    }
+    pollfd pfd{fd_, static_cast<short>(POLLIN | (stream_->wants_write() ? POLLOUT : 0)), 0};
+    if (::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left, std::numeric_limits<int>::max()))) < 0 &&
+        errno != EINTR) {
+      return fail(ClientError::Kind::Network, fmt::format("poll failed: {}", std::strerror(errno)));
+    }
+    if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+      if (auto read = stream_->read(input_); !read) return fail(ClientError::Kind::Network, read.error());
+    }
+  }
+  debug(fmt::format("Client {} {} to {}:{}", client_id_,
+                    request.websocket ? (request.tls ? "WSS upgrade done" : "WebSocket upgrade done")
+                                      : "TLS handshake done",
+                    request.host, request.port));
+  return {};
+}
+
 ClientResult<void> ClientConnection::send_bytes(std::span<const uint8_t> bytes) {
   if (fd_ < 0) return fail(ClientError::Kind::Network, "Not connected");
+  if (stream_) {
+    stream_->write(bytes);
+    for (;;) {
+      if (auto sent = stream_->flush(); !sent) return fail(ClientError::Kind::Network, sent.error());
+      if (!stream_->wants_write()) break;
+      // Blocks as send() on a blocking socket would.
+      pollfd pfd{fd_, POLLOUT, 0};
+      ::poll(&pfd, 1, -1);
+    }
+    last_sent_ = Clock::now();
+    return {};
+  }
   while (!bytes.empty()) {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n < 0) {
@@ -206,7 +254,7 @@ ClientResult<std::optional<int>> ClientConnection::poll_once(std::optional<Clock
     timeout_ms = static_cast<int>(std::clamp<int64_t>(left, 0, std::numeric_limits<int>::max()));
   }
   std::vector<pollfd> fds;
-  fds.push_back({fd_, POLLIN, 0});
+  fds.push_back({fd_, static_cast<short>(POLLIN | (stream_ && stream_->wants_write() ? POLLOUT : 0)), 0});
   for (int fd : watch_fds) fds.push_back({fd, POLLIN, 0});
   int ready = ::poll(fds.data(), fds.size(), timeout_ms);
   if (ready < 0) {
@@ -214,16 +262,7 @@ ClientResult<std::optional<int>> ClientConnection::poll_once(std::optional<Clock
     return fail(ClientError::Kind::Network, fmt::format("poll failed: {}", std::strerror(errno)));
   }
   if (fds[0].revents != 0) {
-    uint8_t buffer[16384];
-    ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-    if (n == 0) return fail(ClientError::Kind::Network, "Connection closed by the broker");
-    if (n < 0 && errno != EINTR && errno != EAGAIN) {
-      return fail(ClientError::Kind::Network, fmt::format("Receive failed: {}", std::strerror(errno)));
-    }
-    if (n > 0) {
-      input_.insert(input_.end(), buffer, buffer + n);
-      if (auto processed = process_input(); !processed) return base::unexpected(processed.error());
-    }
+    if (auto received = receive(); !received) return base::unexpected(received.error());
   }
   // Keep-alive: PINGREQ when nothing else was sent in the interval [MQTT-3.1.2-20] (5.0); a PINGREQ that
   // stays unanswered for as long means the broker is gone.
@@ -236,6 +275,25 @@ ClientResult<std::optional<int>> ClientConnection::poll_once(std::optional<Clock
     if (fds[i].revents != 0) return std::optional<int>{fds[i].fd};
   }
   return std::optional<int>{};
+}
+
+ClientResult<void> ClientConnection::receive() {
+  if (stream_) {
+    if (auto sent = stream_->flush(); !sent) return fail(ClientError::Kind::Network, sent.error());
+    const size_t before = input_.size();
+    if (auto read = stream_->read(input_); !read) return fail(ClientError::Kind::Network, read.error());
+    if (input_.size() == before) return {};
+    return process_input();
+  }
+  uint8_t buffer[16384];
+  ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+  if (n == 0) return fail(ClientError::Kind::Network, "Connection closed by the broker");
+  if (n < 0 && errno != EINTR && errno != EAGAIN) {
+    return fail(ClientError::Kind::Network, fmt::format("Receive failed: {}", std::strerror(errno)));
+  }
+  if (n <= 0) return {};
+  input_.insert(input_.end(), buffer, buffer + n);
+  return process_input();
 }
 
 ClientResult<void> ClientConnection::process_input() {
@@ -498,6 +556,7 @@ void ClientConnection::disconnect(ReasonCode reason) {
       if (::recv(fd_, buffer, sizeof buffer, 0) <= 0) break;
     }
   }
+  stream_.reset();
   ::close(fd_);
   fd_ = -1;
 }

@@ -1,4 +1,5 @@
-// A small blocking MQTT client connection for the command-line tools: TCP connect, CONNECT and
+// A small blocking MQTT client connection for the command-line tools: TCP connect (optionally with
+// TLS, WebSocket or both, see transport/client_stream.hpp), CONNECT and
 // CONNACK, PUBLISH with the QoS 1 and 2 flows in both directions, SUBSCRIBE, keep-alive PINGREQ and
 // DISCONNECT. One operation is in flight at a time (the tools never need more), so the client never
 // exceeds a server's Receive Maximum.
@@ -27,6 +28,8 @@
 
 #include "base/expected.hpp"
 #include "protocol/packets.hpp"
+#include "transport/client_stream.hpp"
+#include "transport/client_tls.hpp"
 
 namespace pregon::client {
 
@@ -52,7 +55,11 @@ struct ConnectRequest {
   std::optional<std::string> password;
   std::optional<uint32_t> session_expiry_interval;  // 5.0 only
   std::optional<WillRequest> will;
-  std::chrono::milliseconds connack_timeout{30'000};
+  std::chrono::milliseconds connack_timeout{30'000};  // also bounds the TLS and WebSocket handshakes
+  // TLS when set; with `websocket` it is WSS.
+  std::shared_ptr<const transport::ClientTls> tls;
+  bool websocket = false;
+  std::string ws_path = "/mqtt";
 };
 
 // A PUBLISH to send, owned.
@@ -167,6 +174,10 @@ class ClientConnection {
 
   ClientResult<void> send_packet(const protocol::Packet& packet, std::string_view description);
   ClientResult<void> send_bytes(std::span<const uint8_t> bytes);
+  // TLS and/or WebSocket handshakes on the connected socket, before CONNECT.
+  ClientResult<void> open_stream(const ConnectRequest& request, Clock::time_point deadline);
+  // Reads what the socket has and processes every whole packet.
+  ClientResult<void> receive();
   // Polls once; processes every whole packet read. Returns the ready watch fd, if any.
   ClientResult<std::optional<int>> poll_once(std::optional<Clock::time_point> deadline, std::span<const int> watch_fds);
   ClientResult<void> process_input();
@@ -178,6 +189,7 @@ class ClientConnection {
   void debug(std::string_view line) const;
 
   int fd_ = -1;
+  std::unique_ptr<transport::ClientStream> stream_;  // none for plain TCP
   protocol::ProtocolVersion version_;
   std::string client_id_;
   DebugSink debug_;

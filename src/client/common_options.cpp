@@ -7,6 +7,8 @@
 #include <charconv>
 #include <random>
 
+#include "transport/client_tls.hpp"
+
 namespace pregon::client {
 namespace {
 
@@ -62,6 +64,7 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_option("--user-property", o.user_properties, "MQTT 5.0 user property NAME VALUE (repeatable)")
       ->type_size(2)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  transport::add_transport_options(app, o.transport);
   app.add_flag("-d,--debug", o.debug, "Print the packets sent and received on stderr");
   app.add_flag("--quiet", o.quiet, "Print no error messages");
 }
@@ -134,6 +137,16 @@ base::Expected<CommonSettings, std::string> validate_common(const CommonOptions&
 
   if (!o.user_properties.empty() && !v5) return invalid("--user-property needs MQTT 5.0 (-V 5)");
   s.user_properties = o.user_properties;
+  transport::TransportOptions transport = o.transport;
+  if (auto bad = transport::validate_transport(transport)) return invalid(std::move(*bad));
+  if (transport.tls) {
+    auto tls = transport::ClientTls::load(transport);
+    if (!tls) return invalid(std::move(tls.error()));
+    c.tls = std::move(*tls);
+  }
+  c.websocket = transport.websocket;
+  c.ws_path = transport.ws_path;
+
   s.debug = o.debug;
   s.quiet = o.quiet;
   return s;

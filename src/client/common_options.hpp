@@ -1,10 +1,10 @@
-// Options shared by `pregon pub` and `pregon sub`: where to connect, who to be, and the CONNECT
-// fields (version, keep-alive, session, will, credentials). Letters and meanings follow the
+// Options shared by `pregon pub` and `pregon sub`: where to connect and how (TLS, WebSocket), who
+// to be, and the CONNECT fields (version, keep-alive, session, will, credentials). Letters and meanings follow the
 // long-established command-line MQTT clients so that scripts carry over.
 //
 // Parsing is CLI11's job (add_common_options registers the flags); validate_common() then checks
 // the combinations a flag-by-flag parser cannot, and builds the ConnectRequest. Pure apart from
-// reading the process id for -I. Not thread-safe; used once at start-up.
+// reading the process id for -I and the TLS certificate files. Not thread-safe; used once at start-up.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 
 #include "client/client_connection.hpp"
 #include "protocol/version.hpp"
+#include "transport/transport_options.hpp"
 
 namespace CLI {
 class App;
@@ -45,6 +46,7 @@ struct CommonOptions {
   std::vector<std::pair<std::string, std::string>> user_properties;
   bool debug = false;
   bool quiet = false;
+  transport::TransportOptions transport;
 };
 
 // The values the commands use after validation.
