@@ -41,7 +41,7 @@ std::optional<uint32_t> parse_session_expiry(std::string_view text) {
 
 void add_common_options(CLI::App& app, CommonOptions& o) {
   app.add_option("-h,--host", o.host, "Broker host (default localhost)");
-  app.add_option("-p,--port", o.port, "Broker port (default 1883)");
+  app.add_option("-p,--port", o.port, "Broker port (default 1883, with TLS 8883)");
   app.add_option("-i,--id", o.client_id, "Client identifier (default: generated)");
   app.add_option("-I,--id-prefix", o.id_prefix, "Client identifier prefix; the process id is appended");
   app.add_option_function<std::string>(
@@ -78,9 +78,7 @@ base::Expected<CommonSettings, std::string> validate_common(const CommonOptions&
   c.version = *version;
   const bool v5 = protocol::is_v5(c.version);
 
-  if (o.port < 1 || o.port > 65535) return invalid(fmt::format("Invalid port {}", o.port));
   c.host = o.host;
-  c.port = static_cast<uint16_t>(o.port);
 
   if (o.qos < 0 || o.qos > 2) return invalid(fmt::format("Invalid QoS {} (use 0, 1 or 2)", o.qos));
   s.qos = static_cast<protocol::QoS>(o.qos);
@@ -139,6 +137,9 @@ base::Expected<CommonSettings, std::string> validate_common(const CommonOptions&
   s.user_properties = o.user_properties;
   transport::TransportOptions transport = o.transport;
   if (auto bad = transport::validate_transport(transport)) return invalid(std::move(*bad));
+  const int port = o.port != 0 ? o.port : transport.tls ? 8883 : 1883;
+  if (port < 1 || port > 65535) return invalid(fmt::format("Invalid port {}", port));
+  c.port = static_cast<uint16_t>(port);
   if (transport.tls) {
     auto tls = transport::ClientTls::load(transport);
     if (!tls) return invalid(std::move(tls.error()));

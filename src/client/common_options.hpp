@@ -29,7 +29,7 @@ inline constexpr uint32_t kSessionNeverExpires = 0xFFFF'FFFF;
 
 struct CommonOptions {
   std::string host = "localhost";
-  int port = 1883;
+  int port = 0;  // 0: not given, 1883 (8883 with TLS)
   std::string client_id;  // -i; empty: generated (see make_client_id)
   std::string id_prefix;  // -I
   std::optional<std::string> username;

@@ -94,13 +94,26 @@ TEST(ValidateCommon, SessionExpiryIs5Only) {
   EXPECT_FALSE(validate_common(o, "sub"));
 }
 
+TEST(ValidateCommon, TlsDefaultsToPort8883) {
+  CommonOptions o;
+  o.transport.tls = true;
+  o.transport.insecure = true;
+  auto s = validate_common(o, "sub");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->connect.port, 8883);
+  o.port = 1884;
+  s = validate_common(o, "sub");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->connect.port, 1884);
+}
+
 TEST(ValidateCommon, Ranges) {
   CommonOptions o;
   o.qos = 3;
   EXPECT_FALSE(validate_common(o, "pub"));
   o.qos = 2;
   EXPECT_TRUE(validate_common(o, "pub"));
-  o.port = 0;
+  o.port = -1;
   EXPECT_FALSE(validate_common(o, "pub"));
   o.port = 65536;
   EXPECT_FALSE(validate_common(o, "pub"));
