@@ -54,7 +54,7 @@ base::Expected<BenchOptions, OptionsStop> parse_bench_options(const std::vector<
       ->required()
       ->transform(CLI::CheckedTransformer(scenarios, CLI::ignore_case));
   app.add_option("-h,--host", o.host, "Broker host (127.0.0.1)");
-  app.add_option("-p,--port", o.port, "Broker port (1883)");
+  app.add_option("-p,--port", o.port, "Broker port (1883; 8883 with TLS)");
   app.add_option("-V,--protocol", protocol, "MQTT version: 311 or 5 (311)")->check(CLI::IsMember({311, 5}));
   app.add_option("-q,--qos", qos, "QoS of publications and subscriptions (0)")->check(CLI::Range(0, 2));
   app.add_option("-s,--size", o.size, "Payload size in bytes (64; at least 16)");
@@ -105,6 +105,7 @@ base::Expected<BenchOptions, OptionsStop> parse_bench_options(const std::vector<
   }
   if (auto bad = transport::validate_transport(o.transport)) return usage_error(*bad);
   if (o.null_sink && !o.transport.plain()) return usage_error("--null-sink speaks plain TCP only");
+  if (o.port == 0) o.port = o.transport.tls ? 8883 : 1883;
   if (sources > 254) return usage_error("--sources is limited to 254 (127.0.0.1..127.0.0.254)");
   const uint32_t connections = o.scenario == Scenario::Pairs ? 2 * o.clients : o.clients + 1;
   o.sources = sources != 0 ? sources : (connections + kConnectionsPerSource - 1) / kConnectionsPerSource;

@@ -28,7 +28,7 @@ inline constexpr uint32_t kMinPayloadSize = 16;
 struct BenchOptions {
   Scenario scenario = Scenario::Pairs;
   std::string host = "127.0.0.1";
-  uint16_t port = 1883;
+  uint16_t port = 0;  // 0: not given, 1883 (8883 with TLS)
   protocol::ProtocolVersion version = protocol::ProtocolVersion::V311;
   protocol::QoS qos = protocol::QoS::AtMostOnce;
   uint32_t size = 64;

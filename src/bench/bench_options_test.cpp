@@ -77,6 +77,7 @@ TEST(BenchOptions, TransportOptions) {
   auto plain = parse({"pairs"});
   ASSERT_TRUE(plain);
   EXPECT_TRUE(plain->transport.plain());
+  EXPECT_EQ(plain->port, 1883);
 
   auto wss = parse({"pairs", "--ws", "--ws-path", "/ws", "--cafile", "ca.pem"});
   ASSERT_TRUE(wss) << wss.error().text;
@@ -88,6 +89,7 @@ TEST(BenchOptions, TransportOptions) {
   auto insecure = parse({"pairs", "--insecure"});
   ASSERT_TRUE(insecure);
   EXPECT_TRUE(insecure->transport.tls);
+  EXPECT_EQ(insecure->port, 8883);  // TLS's registered port unless -p says otherwise
 
   EXPECT_FALSE(parse({"pairs", "--key", "k.pem"}));
   EXPECT_FALSE(parse({"pairs", "--tls-version", "tlsv1"}));
