@@ -210,6 +210,9 @@ struct ShardImpl {
   // subscribe.cpp
   void on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint now);
   void on_unsubscribe(Client& c, const protocol::Unsubscribe& p);
+  void join_group(const std::string& group, const std::string& filter, SessionRef member,
+                  const session::Subscription& sub);
+  void leave_group(const std::string& group, const std::string& filter, SessionRef member);
 
   // retained_stream.cpp
   // [MQTT-3.3.1-9/10/11] Retain Handling for a subscription just made or replaced on `c`: starts
@@ -220,9 +223,6 @@ struct ShardImpl {
   // pump (acknowledgements, output drained).
   void send_retained(Client& c, TimePoint now);
   std::vector<MessagePtr> retained_batch;  // scratch: one batch taken under the store's lock
-  void join_group(const std::string& group, const std::string& filter, SessionRef member,
-                  const session::Subscription& sub);
-  void leave_group(const std::string& group, const std::string& filter, SessionRef member);
 
   // acks.cpp
   void on_puback(Client& c, uint16_t packet_id);

@@ -1,7 +1,9 @@
 // RetainedStore<Value>: the retained message of each topic, indexed as a trie of topic levels so
 // that a new subscription finds the retained messages it matches by walking its filter: literal
 // levels by lookup, '+' over the children, '#' over the whole subtree. The cost follows what
-// the filter can reach, not the number of retained topics.
+// the filter can reach, not the number of retained topics. Each node's children are kept in byte
+// order, so a walk goes in topic order and can resume after a given topic (match_after): a
+// subscriber to '#' over a million topics is served in batches, never from a copy of the set.
 //
 // The store keeps no copy of the topic string: match() rebuilds each topic from the trie into a
 // scratch buffer owned by the call.
