@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -38,6 +39,7 @@ class Link final : public broker::ClientLink {
     }
   }
   size_t queued_bytes() const override { return out.size(); }
+  void notify_when_drained() override { drain_wanted = true; }
   void close() override { closed = true; }
   const std::string& peer() const override { return peer_; }
   broker::ListenerPolicy& listener() const override { return listener_; }
@@ -56,6 +58,7 @@ class Link final : public broker::ClientLink {
 
   std::vector<uint8_t> out;
   bool closed = false;
+  bool drain_wanted = false;  // told once check_and_drain ran, as the net layer tells after a flush
 
  private:
   std::string peer_ = "fuzz:1";
@@ -118,6 +121,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (s.link->closed) {
         shard->on_closed(*s.client, now);
         s = Slot{};
+      } else if (std::exchange(s.link->drain_wanted, false)) {
+        shard->on_output_drained(*s.client, now);
       }
     }
   };

@@ -16,6 +16,7 @@
 #include "base/ring_deque.hpp"
 #include "broker/client_link.hpp"
 #include "broker/durable_ack.hpp"
+#include "broker/retained_stream.hpp"
 #include "broker/shard.hpp"
 #include "protocol/version.hpp"
 #include "session/session.hpp"
@@ -91,6 +92,10 @@ class Client {
     TimePoint refilled;
   };
   std::unique_ptr<PublishBudget> publish_budget;
+
+  // Retained messages still to send for subscriptions made on this connection; null when none.
+  // Not kept with the session: a reconnecting session is not sent them again [MQTT-3.3.1-9..11].
+  std::unique_ptr<RetainedStreams> retained_streams;
 
  private:
   std::unique_ptr<TopicAliases> aliases_;

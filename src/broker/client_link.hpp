@@ -34,6 +34,10 @@ class ClientLink {
   // Bytes queued and not yet written to the socket.
   virtual size_t queued_bytes() const = 0;
 
+  // Asks for one Shard::on_output_drained call once everything queued so far has been written to
+  // the socket, for a sender that stopped at a limit of its own (retained messages on subscribe).
+  virtual void notify_when_drained() = 0;
+
   // Stops reading, writes what is queued (bounded in time) and closes the socket. The net layer then
   // reports the close through Shard::on_closed, on this thread, after the current call returns.
   virtual void close() = 0;

@@ -52,7 +52,7 @@ void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
         if (s->fanout_epoch != epoch) {
           s->fanout_epoch = epoch;
           s->fanout_slot = merge.size();
-          merge.emplace_back(s, Delivery{m, qos, retain, {}, {}});
+          merge.emplace_back(s, Delivery{.message = m, .qos = qos, .retain = retain});
         }
         // [MQTT-3.3.4-2/3] overlapping subscriptions: one message with the highest QoS and every
         // matching subscription identifier.
@@ -94,7 +94,7 @@ void ShardImpl::deliver_to_member(const MessagePtr& m, const session::SharedOrig
     regroup(m, origin, now, attempts + 1);
     return;
   }
-  Delivery d{m, min_qos(m->qos(), sub.options.max_qos), false, {}, origin};
+  Delivery d{.message = m, .qos = min_qos(m->qos(), sub.options.max_qos), .shared = origin};
   if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);
   deliver(*s, std::move(d), now);
 }
@@ -243,6 +243,7 @@ void ShardImpl::pump(Session& s, TimePoint now) {
   while (!s.queue().empty() && c.state == Client::State::Connected && has_room(c, s)) {
     send_in_window(c, s, dequeue(s), now, true);
   }
+  if (c.retained_streams) send_retained(c, now);  // with the queue empty and room left
 }
 
 bool ShardImpl::send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now) {
@@ -281,7 +282,7 @@ void ShardImpl::write_publish(Client& c, const Delivery& d, uint16_t packet_id, 
       outbound.emplace(std::string(m.topic()), alias);
     }
   }
-  if (v5 && (alias != 0 || !d.subscription_ids.empty() || m.has_expiry())) {
+  if (d.on_subscribe || (v5 && (alias != 0 || !d.subscription_ids.empty() || m.has_expiry()))) {
     m.encode(memory.scratch, c.version, d.qos, d.retain, dup, packet_id, d.subscription_ids, alias, send_topic, now);
     count_publish_sent(d.qos, m.payload().size(), memory.scratch.size());
     c.link.send(memory.scratch);

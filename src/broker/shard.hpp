@@ -53,7 +53,8 @@ class Shard {
   // The socket is gone (peer closed, error, or after ClientLink::close()). `client` is destroyed.
   void on_closed(Client& client, TimePoint now);
 
-  // The connection's output queue drained after it had been over its limit: send what waits.
+  // The connection's output queue drained after it had been over its limit, or after
+  // ClientLink::notify_when_drained: send what waits.
   void on_output_drained(Client& client, TimePoint now);
 
   // Periodic work: keep-alive and connect timeouts, will delays, session and message expiry.

@@ -3,7 +3,8 @@
 //   connect.cpp      CONNECT: identifier rules, takeover, session resume, CONNACK
 //   publish_in.cpp   PUBLISH and PUBREL from clients: QoS 1/2 flows, topic aliases, retained
 //   delivery.cpp     fan-out: matching, merging overlapping subscriptions, in-flight window and queue
-//   subscribe.cpp    SUBSCRIBE and UNSUBSCRIBE, retained delivery, shared-group membership
+//   subscribe.cpp    SUBSCRIBE and UNSUBSCRIBE, shared-group membership
+//   retained_stream.cpp  retained messages on subscribe, sent in batches as the client has room
 //   acks.cpp         PUBACK, PUBREC, PUBCOMP from clients
 //   lifecycle.cpp    wills, session end and expiry
 //   replies.cpp      encoding and sending control packets
@@ -177,7 +178,8 @@ struct ShardImpl {
   // Hands a shared message back to its group's owner to pick another member.
   void regroup(const MessagePtr& m, const session::SharedOrigin& origin, TimePoint now, unsigned attempts);
   void deliver(Session& s, Delivery d, TimePoint now);
-  void pump(Session& s, TimePoint now);  // moves queued messages into the in-flight window
+  // Moves queued messages into the in-flight window, then goes on with retained streams.
+  void pump(Session& s, TimePoint now);
   // False (and nothing sent) when the message expired or is too large for the client.
   bool send_publish(Client& c, const Delivery& d, uint16_t packet_id, bool dup, TimePoint now);
   bool may_send(const Client& c, const Delivery& d, bool dup, TimePoint now);
@@ -213,10 +215,19 @@ struct ShardImpl {
   // subscribe.cpp
   void on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint now);
   void on_unsubscribe(Client& c, const protocol::Unsubscribe& p);
-  void send_retained(Client& c, std::string_view filter, const session::Subscription& sub, TimePoint now);
   void join_group(const std::string& group, const std::string& filter, SessionRef member,
                   const session::Subscription& sub);
   void leave_group(const std::string& group, const std::string& filter, SessionRef member);
+
+  // retained_stream.cpp
+  // [MQTT-3.3.1-9/10/11] Retain Handling for a subscription just made or replaced on `c`: starts
+  // (or restarts) its stream of retained messages, keeps or stops one in progress. Sends nothing.
+  void plan_retained(Client& c, const std::string& filter, const session::Subscription& sub, bool existed);
+  void stop_retained(Client& c, std::string_view filter);  // UNSUBSCRIBE
+  // Sends what the client has room for from its streams, oldest first; the rest waits for
+  // pump (acknowledgements, output drained).
+  void send_retained(Client& c, TimePoint now);
+  std::vector<MessagePtr> retained_batch;  // scratch: one batch taken under the store's lock
 
   // acks.cpp
   void on_puback(Client& c, uint16_t packet_id);

@@ -31,6 +31,7 @@ class FakeLink : public ClientLink {
     }
   }
   size_t queued_bytes() const override { return 0; }
+  void notify_when_drained() override {}
   void close() override { closed = true; }
   const std::string& peer() const override { return peer_; }
   broker::ListenerPolicy& listener() const override { return listener_; }
@@ -245,6 +246,38 @@ TEST_F(ShardTest, MQTT_3_3_1_6_RetainedDeliveredOnSubscribe) {
   auto& m = std::get<protocol::Publish>(got[1]);
   EXPECT_TRUE(m.retain);
   EXPECT_EQ(m.topic, "r/1");
+}
+
+TEST_F(ShardTest, RetainedOnSubscribeAtQoS1GoOutAsTheWindowFreesNotIntoTheQueue) {
+  auto pub = connect("pub", ProtocolVersion::V311);
+  for (uint16_t i = 1; i <= 5; ++i) {
+    send(*pub, publish("r/" + std::to_string(i), "kept", QoS::AtLeastOnce, i, true), ProtocolVersion::V311);
+  }
+  protocol::Properties props;
+  props.receive_maximum = 2;
+  auto sub = connect("sub", ProtocolVersion::V5, true, props);
+  send(*sub, subscribe(1, "r/#", QoS::AtLeastOnce), ProtocolVersion::V5);
+  auto got = received(*sub, ProtocolVersion::V5);
+  ASSERT_EQ(got.size(), 3u);  // SUBACK, then a window's worth
+  for (const auto& s : sessions(shard, {}, now, std::chrono::system_clock::now()).items) {
+    if (s.client_id != "sub") continue;
+    EXPECT_EQ(s.inflight_messages, 2u);
+    EXPECT_EQ(s.queued_messages, 0u);  // the rest wait in the retained store
+  }
+  std::vector<std::string> topics;
+  for (;;) {
+    for (size_t i = 0; i < got.size(); ++i) {
+      const auto* m = std::get_if<protocol::Publish>(&got[i]);
+      if (m == nullptr) continue;
+      EXPECT_TRUE(m->retain);  // [MQTT-3.3.1-8]
+      topics.emplace_back(m->topic);
+      send(*sub, protocol::PubAck{m->packet_id, ReasonCode::Success, {}}, ProtocolVersion::V5);
+    }
+    got = received(*sub, ProtocolVersion::V5);
+    if (got.empty()) break;
+    EXPECT_LE(got.size(), 2u);
+  }
+  EXPECT_EQ(topics, (std::vector<std::string>{"r/1", "r/2", "r/3", "r/4", "r/5"}));
 }
 
 TEST_F(ShardTest, MQTT_3_1_4_3_TakeoverDisconnectsOldConnectionWith0x8E) {

@@ -1,8 +1,7 @@
 // SUBSCRIBE and UNSUBSCRIBE: filter validation, the session's subscription list, the shard's tree,
-// shared-group membership on the group's owning shard, and retained messages on subscribe.
+// shared-group membership on the group's owning shard. Retained messages: retained_stream.cpp.
 #include <fmt/format.h>
 
-#include "broker/retained.hpp"
 #include "broker/shard_impl.hpp"
 #include "routing/topic.hpp"
 
@@ -26,11 +25,6 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
       p.properties.subscription_identifiers.empty() ? 0 : p.properties.subscription_identifiers.front();
   protocol::SubAck ack;
   ack.packet_id = p.packet_id;  // [MQTT-3.8.4-2]
-  struct RetainedRequest {
-    std::string filter;
-    session::Subscription sub;
-  };
-  std::vector<RetainedRequest> retained_requests;
 
   for (const auto& ts : p.subscriptions) {
     const auto parsed = routing::parse_subscription_filter(ts.filter);
@@ -68,33 +62,12 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
       join_group(std::string(parsed->group), std::string(parsed->filter), me, sub);
     } else {
       tree.subscribe(ts.filter, me, sub);
-      // [MQTT-3.3.1-9/10/11] Retain Handling; shared subscriptions get no retained messages.
-      const auto rh = ts.options.retain_handling;
-      if (rh == protocol::RetainHandling::SendOnSubscribe ||
-          (rh == protocol::RetainHandling::SendIfNewSubscription && !existed)) {
-        retained_requests.push_back({key, sub});
-      }
+      plan_retained(c, key, sub, existed);  // shared subscriptions get no retained messages
     }
     ack.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
   }
   send(c, ack);
-  for (const auto& r : retained_requests) send_retained(c, r.filter, r.sub, now);
-}
-
-void ShardImpl::send_retained(Client& c, std::string_view filter, const session::Subscription& sub, TimePoint now) {
-  std::vector<MessagePtr> found;
-  {
-    RetainedImpl& r = state.retained();
-    std::lock_guard lock(r.mutex);
-    r.store.match(filter, [&](std::string_view, const MessagePtr& m) { found.push_back(m); });
-  }
-  for (auto& m : found) {
-    if (m->expired(now)) continue;
-    // [MQTT-3.3.1-8] a retained message sent on subscribe carries RETAIN 1.
-    Delivery d{m, std::min(m->qos(), sub.options.max_qos), true, {}, {}};
-    if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);
-    deliver(*c.session, std::move(d), now);
-  }
+  send_retained(c, now);  // after the SUBACK
 }
 
 void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
@@ -115,6 +88,7 @@ void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
       leave_group(std::string(shared->group), std::string(shared->filter), me);
     } else {
       tree.unsubscribe(filter, me);
+      stop_retained(c, filter);
     }
     ack.reasons.push_back(ReasonCode::Success);
   }

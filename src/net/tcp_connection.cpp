@@ -55,6 +55,11 @@ void TcpConnection::send(std::span<const uint8_t> bytes) {
   mark_dirty();
 }
 
+void TcpConnection::notify_when_drained() {
+  drain_wanted_ = true;
+  mark_dirty();  // service() tells once a flush has written everything
+}
+
 void TcpConnection::send_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
                                  uint16_t packet_id) {
   if (state_ != State::kOpen) return;
@@ -485,6 +490,13 @@ void TcpConnection::service(TimePoint now) {
       service(now);
       return;
     }
+  }
+  if (drain_wanted_ && state_ == State::kOpen && !has_output()) {
+    // Told on the next pass of this iteration's service loop, which then writes what the handler
+    // sends; a peer that reads slower than that fills the socket, and the wait goes to EPOLLOUT.
+    drain_wanted_ = false;
+    drained_pending_ = true;
+    mark_dirty();
   }
   if (state_ == State::kClosing && output_.empty() && tls_ && !tls_->shutdown_sent()) {
     tls_->shut_down();  // close_notify: the peer can tell our end from a cut connection

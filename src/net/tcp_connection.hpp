@@ -61,6 +61,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   size_t queued_bytes() const override {
     return output_.size() + (tls_ ? tls_->pending_output().size() : 0);
   }
+  void notify_when_drained() override;
   void close() override;
   const std::string& peer() const override { return peer_; }
   broker::ListenerPolicy& listener() const override { return listener_; }
@@ -144,6 +145,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   bool want_write_ = false;       // EPOLLOUT requested: a write would block
   bool reading_paused_ = false;   // too much unsent output: EPOLLIN withdrawn until it drains
   bool drained_pending_ = false;  // on_output_drained to be called
+  bool drain_wanted_ = false;     // notify_when_drained: on_output_drained once the output is written
   bool dirty_ = false;            // in the owner's list for end-of-iteration service
 };
 

@@ -1,7 +1,9 @@
 // RetainedStore<Value>: the retained message of each topic, indexed as a trie of topic levels so
 // that a new subscription finds the retained messages it matches by walking its filter: literal
 // levels by lookup, '+' over the children, '#' over the whole subtree. The cost follows what
-// the filter can reach, not the number of retained topics.
+// the filter can reach, not the number of retained topics. Each node's children are kept in byte
+// order, so a walk goes in topic order and can resume after a given topic (match_after): a
+// subscriber to '#' over a million topics is served in batches, never from a copy of the set.
 //
 // The store keeps no copy of the topic string: match() rebuilds each topic from the trie into a
 // scratch buffer owned by the call.
@@ -12,6 +14,9 @@
 
 #include <cassert>
 #include <cstddef>
+#include <functional>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +24,6 @@
 #include <utility>
 #include <vector>
 
-#include "routing/level_map.hpp"
 #include "routing/small_stack.hpp"
 #include "routing/topic.hpp"
 
@@ -89,51 +93,92 @@ class RetainedStore {
   // (precondition: valid_topic_filter(filter), without "$share/"). '#' includes the parent level
   // [MQTT-4.7.1-2]; a filter starting with '+' or '#' skips topics beginning with '$'
   // [MQTT-4.7.2-1]. The topic view is valid during the call only. Visit must not modify the
-  // store. Order unspecified.
+  // store. Visited in topic order (see match_after).
   template <class F>
   void match(std::string_view filter, F&& visit) const {
+    match_after(filter, {}, [&](std::string_view topic, const Value& value) {
+      visit(topic, value);
+      return true;
+    });
+  }
+
+  // As match(), resumable: visits in topic order — level by level, each level's bytes compared
+  // as unsigned, a topic before the topics below it — only the topics after `after` (empty: from
+  // the start), until visit(topic, value) returns false. A walk resumed from the last topic it
+  // visited continues where it stopped, whatever was set or erased meanwhile: topics added after
+  // that point are visited, topics erased are not. Only the levels on the filter's and `after`'s
+  // paths are looked up, so resuming costs the depth of the topic, not the topics before it.
+  template <class F>
+  void match_after(std::string_view filter, std::string_view after, F&& visit) const {
     if (!root_) return;
-    struct Frame {
-      const Node* node;
-      std::size_t pos;  // start of the next filter level, or `done`, or kSubtree
-    };
-    const std::size_t done = filter.size() + 1;    // all filter levels consumed
+    const std::size_t done = filter.size() + 1;        // all filter levels consumed
     constexpr std::size_t kSubtree = ~std::size_t{0};  // under a '#': take everything
     std::string topic;
+    using ChildIterator = typename decltype(Node::children)::const_iterator;
+    // A node being walked: its children still to visit, in order.
+    struct Frame {
+      ChildIterator next;
+      ChildIterator end;
+      std::size_t child_pos;         // filter position for the children: next level, `done` or kSubtree
+      std::string_view after_level;  // when bounded: `after`'s level at the children's depth
+      std::size_t child_after_pos;   // when bounded: where `after` goes on below that level
+      bool bounded;                  // the node is a proper prefix of `after`: skip what sorts before it
+      bool skip_dollar;              // [MQTT-4.7.2-1] a wildcard as first level does not reach '$' topics
+    };
     SmallStack<Frame, 32> work;
-    work.push(Frame{root_.get(), 0});
+    // Enters `node`, reached with filter position `pos`. `on_after_path`: the node's topic is `after`
+    // or a prefix of it, so it was visited before (or sorts before `after`); `after_pos` is then
+    // where `after` goes on below it (past its end: the node is `after`). False: visit asked to stop.
+    const auto enter = [&](const Node& node, std::size_t pos, bool on_after_path, std::size_t after_pos) {
+      Frame frame{node.children.begin(), node.children.end(), kSubtree, {}, 0, false, false};
+      std::optional<std::string_view> literal;  // the filter's level, unless a wildcard
+      bool matched = pos == kSubtree || pos == done;
+      if (!matched) {
+        const std::size_t slash = filter.find('/', pos);
+        const std::size_t end = slash == std::string_view::npos ? filter.size() : slash;
+        const std::string_view level = filter.substr(pos, end - pos);
+        frame.skip_dollar = pos == 0 && (level == "#" || level == "+");
+        if (level == "#") {
+          matched = true;  // the parent level itself ("a/#" matches "a") [MQTT-4.7.1-2]
+        } else {
+          frame.child_pos = end + 1;
+          if (level != "+") literal = level;  // [MQTT-4.7.3-4] exact bytes
+        }
+      }
+      // The root holds no value: topic names are non-empty.
+      if (matched && !on_after_path && node.value && !visit(topic_of(node, topic), *node.value)) return false;
+      if (pos == done) return true;
+      if (on_after_path && after_pos <= after.size()) {
+        const std::size_t slash = after.find('/', after_pos);
+        const std::size_t end = slash == std::string_view::npos ? after.size() : slash;
+        frame.after_level = after.substr(after_pos, end - after_pos);
+        frame.child_after_pos = end + 1;
+        frame.bounded = true;
+        frame.next = node.children.lower_bound(frame.after_level);
+      }
+      if (!literal) {
+        work.push(frame);
+        return true;
+      }
+      const auto it = node.children.find(*literal);
+      if (it == node.children.end() || (frame.bounded && it->first < frame.after_level)) return true;
+      frame.next = it;
+      frame.end = std::next(it);
+      work.push(frame);
+      return true;
+    };
+    if (!enter(*root_, 0, !after.empty(), 0)) return;
     while (!work.empty()) {
-      const Frame frame = work.pop();
-      const Node& node = *frame.node;
-      if (frame.pos == kSubtree || frame.pos == done) {
-        if (node.value) visit(topic_of(node, topic), *node.value);
-        if (frame.pos == kSubtree) {
-          for (const auto& [level, child] : node.children) work.push(Frame{child.get(), kSubtree});
-        }
-        continue;
-      }
-      const std::size_t slash = filter.find('/', frame.pos);
-      const std::size_t end = slash == std::string_view::npos ? filter.size() : slash;
-      const std::string_view level = filter.substr(frame.pos, end - frame.pos);
-      // [MQTT-4.7.2-1] a wildcard as first level does not reach topics beginning with '$'.
-      const bool skip_dollar = frame.pos == 0;
-      if (level == "#") {
-        // The parent level itself matches ("a/#" matches "a") [MQTT-4.7.1-2]; the root holds
-        // no value since topic names are non-empty.
-        if (node.value) visit(topic_of(node, topic), *node.value);
-        for (const auto& [child_level, child] : node.children) {
-          if (skip_dollar && child_level.starts_with('$')) continue;
-          work.push(Frame{child.get(), kSubtree});
-        }
-      } else if (level == "+") {
-        for (const auto& [child_level, child] : node.children) {
-          if (skip_dollar && child_level.starts_with('$')) continue;
-          work.push(Frame{child.get(), end + 1});
-        }
-      } else {
-        const auto it = node.children.find(level);  // [MQTT-4.7.3-4] exact bytes
-        if (it != node.children.end()) work.push(Frame{it->second.get(), end + 1});
-      }
+      Frame frame = work.pop();
+      if (frame.next == frame.end) continue;
+      const auto& [level, child] = *frame.next;
+      ++frame.next;
+      const bool child_on_after_path = frame.bounded && level == frame.after_level;
+      Frame rest = frame;
+      rest.bounded = false;  // the siblings still to come sort after `after`
+      work.push(rest);
+      if (frame.skip_dollar && level.starts_with('$')) continue;
+      if (!enter(*child, frame.child_pos, child_on_after_path, frame.child_after_pos)) return;
     }
   }
 
@@ -173,7 +218,8 @@ class RetainedStore {
   struct Node {
     Node* parent = nullptr;
     std::string_view level;  // view of this node's key in parent->children (map nodes never move)
-    LevelMap<std::unique_ptr<Node>> children;
+    // Ordered, so that a walk can resume after a given topic (match_after).
+    std::map<std::string, std::unique_ptr<Node>, std::less<>> children;
     std::optional<Value> value;
   };
 

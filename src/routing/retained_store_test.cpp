@@ -194,5 +194,106 @@ TEST(RetainedStore, RandomizedAgreesWithTopicMatches) {
   }
 }
 
+// The order match() and match_after() promise: level by level, a topic before those below it.
+std::vector<std::string> levels_of(std::string_view topic) {
+  std::vector<std::string> levels;
+  for (const std::string_view level : TopicLevels(topic)) levels.emplace_back(level);
+  return levels;
+}
+
+bool topic_order(const std::string& a, const std::string& b) { return levels_of(a) < levels_of(b); }
+
+// The topics match_after visits from `after`, at most `limit` of them, in the order visited.
+Topics matching_after(const Store& store, std::string_view filter, std::string_view after, std::size_t limit) {
+  Topics out;
+  store.match_after(filter, after, [&](std::string_view topic, const std::string& value) {
+    EXPECT_EQ(value, "v:" + std::string(topic));
+    out.emplace_back(topic);
+    return out.size() < limit;
+  });
+  return out;
+}
+
+// Walks `filter` in steps of `step` topics, each resumed after the last one visited.
+Topics matching_in_steps(const Store& store, std::string_view filter, std::size_t step) {
+  Topics all;
+  std::string after;
+  for (;;) {
+    const Topics part = matching_after(store, filter, after, step);
+    all.insert(all.end(), part.begin(), part.end());
+    if (part.size() < step) return all;
+    after = part.back();
+  }
+}
+
+TEST(RetainedStore, MatchVisitsInTopicOrder) {
+  Store store;
+  for (const char* t : {"b", "a/c", "a", "a/b/z", "a/b", "/x", "a//", "ab", "a/\xC3\xA9", "a/~"}) put(store, t);
+  Topics seen;
+  store.match("#", [&](std::string_view topic, const std::string&) { seen.emplace_back(topic); });
+  // Level by level: "a" and everything below it before "ab"; bytes compared as unsigned.
+  EXPECT_EQ(seen, Topics({"/x", "a", "a//", "a/b", "a/b/z", "a/c", "a/~", "a/\xC3\xA9", "ab", "b"}));
+}
+
+TEST(RetainedStore, MatchAfterResumesAfterTheGivenTopic) {
+  Store store;
+  for (const char* t : {"a", "a/b", "a/b/c", "a/d", "b", "b/x", "$SYS/y"}) put(store, t);
+  EXPECT_EQ(matching_after(store, "#", "a/b", 100), Topics({"a/b/c", "a/d", "b", "b/x"}));
+  EXPECT_EQ(matching_after(store, "#", "a/b", 2), Topics({"a/b/c", "a/d"}));
+  EXPECT_EQ(matching_after(store, "a/+", "a/b", 100), Topics({"a/d"}));
+  EXPECT_EQ(matching_after(store, "a/b", "a/b", 100), Topics({}));
+  EXPECT_EQ(matching_after(store, "+/x", "a/b/c", 100), Topics({"b/x"}));
+  EXPECT_EQ(matching_after(store, "#", "b/x", 100), Topics({}));
+  // A topic that is not (or no longer) stored is a position all the same.
+  EXPECT_EQ(matching_after(store, "#", "a/c", 100), Topics({"a/d", "b", "b/x"}));
+  EXPECT_EQ(matching_after(store, "#", "0", 100), Topics({"a", "a/b", "a/b/c", "a/d", "b", "b/x"}));
+  EXPECT_EQ(matching_after(store, "$SYS/#", "$SYS", 100), Topics({"$SYS/y"}));
+}
+
+TEST(RetainedStore, MatchAfterInStepsVisitsEachTopicOnceAndInOrder) {
+  RandomTopics random(7);
+  Store store;
+  std::map<std::string, std::string> live;
+  for (int i = 0; i < 400; ++i) {
+    const std::string t = random.topic();
+    if (t.empty()) continue;
+    put(store, t);
+    live[t] = "v:" + t;
+  }
+  for (int i = 0; i < 300; ++i) {
+    const std::string f = random.filter();
+    if (f.empty()) continue;
+    Topics want;
+    for (const auto& [topic, value] : live) {
+      if (topic_matches(f, topic)) want.push_back(topic);
+    }
+    std::sort(want.begin(), want.end(), topic_order);
+    ASSERT_EQ(matching_in_steps(store, f, 1 + random.pick(5)), want) << "filter " << f;
+  }
+}
+
+TEST(RetainedStore, MatchAfterSeesChangesMadeBetweenSteps) {
+  Store store;
+  for (int i = 10; i < 40; ++i) put(store, "t/" + std::to_string(i));
+  Topics seen = matching_after(store, "t/#", "", 10);  // t/10 .. t/19
+  ASSERT_EQ(seen.back(), "t/19");
+  put(store, "t/15/late");  // before the position: not visited
+  put(store, "t/25/late");  // after it: visited in its place
+  EXPECT_TRUE(store.erase("t/19"));  // the position itself goes away
+  EXPECT_TRUE(store.erase("t/30"));
+  Topics rest;
+  std::string after = seen.back();
+  for (Topics part; !(part = matching_after(store, "t/#", after, 4)).empty(); after = part.back()) {
+    rest.insert(rest.end(), part.begin(), part.end());
+  }
+  Topics want;
+  for (int i = 20; i < 40; ++i) {
+    if (i == 30) continue;
+    want.push_back("t/" + std::to_string(i));
+    if (i == 25) want.push_back("t/25/late");
+  }
+  EXPECT_EQ(rest, want);
+}
+
 }  // namespace
 }  // namespace pregon::routing

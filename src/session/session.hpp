@@ -41,6 +41,9 @@ struct Delivery {
   MessagePtr message;
   protocol::QoS qos = protocol::QoS::AtMostOnce;
   bool retain = false;
+  // A retained message sent on SUBSCRIBE: encoded for this client alone, not cached on the message,
+  // so that a subscription over many retained messages leaves no encoding behind on each of them.
+  bool on_subscribe = false;
   std::vector<uint32_t> subscription_ids;
   std::optional<SharedOrigin> shared;
   // The key of its record in the durable store (persistent sessions only); 0 while not stored.

@@ -13,6 +13,7 @@ from conftest import free_port
 from support import mqtt_raw as raw
 from support.http_api import metrics, total
 from support.paho_client import PahoClient
+from support.retained_bulk import PublishReader, fill_retained
 from support.tls_pki import Pki, client_context
 
 pytestmark = pytest.mark.pregon_only("TLS listeners of pregon's configuration")
@@ -78,6 +79,20 @@ def test_tls13_by_default_and_paho_round_trip(make_broker, pki, tmp_path):
     for i in range(100):
         pub.publish("tls/n", str(i).encode(), qos=1)
     assert [sub.wait_message().payload for _ in range(100)] == [str(i).encode() for i in range(100)]
+
+
+def test_retained_messages_on_subscribe_stream_to_the_end_over_tls(make_broker, pki, tmp_path):
+    # Several times the stream's output allowance: it goes on each time TLS has written what waits.
+    b, tls = tls_broker(make_broker, pki, tmp_path, broker={"persistence": {"enabled": False}})
+    fill_retained(b, 20_000, payload=b"t" * 500)
+    sub, code = connack(tls, client_context(pki.ca_cert), "tls-all")
+    assert code == 0
+    assert sub.subscribe(1, [("r/#", 0)]) == [0]
+    reader = PublishReader(sub)
+    reader.read(20_000)
+    assert sorted(reader.topics) == sorted(f"r/{i}" for i in range(20_000))
+    assert total(metrics(b), "pregon_messages_dropped_total") == 0
+    sub.disconnect()
 
 
 def test_tls12_client_is_served_unless_the_minimum_is_13(make_broker, pki, tmp_path):
