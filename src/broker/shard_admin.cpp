@@ -186,28 +186,25 @@ bool clear_retained(Shard& shard, std::string_view topic) {
 
 std::vector<RetainedInfo> retained_messages(BrokerState& state, std::string_view filter, std::string_view after,
                                             size_t limit) {
-  std::vector<RetainedInfo> all;
-  {
-    RetainedImpl& r = state.retained();
-    std::lock_guard lock(r.mutex);
-    const auto take = [&](std::string_view topic, const MessagePtr& m) {
-      if (!after.empty() && topic <= after) return;
-      const auto payload = m->payload();
-      const auto start = payload.first(std::min(payload.size(), kRetainedPayloadStart));
-      all.push_back({std::string(topic), payload.size(), static_cast<uint8_t>(m->qos()),
-                     std::string(start.begin(), start.end())});
-    };
-    if (filter.empty()) {
-      r.store.for_each(take);
-    } else {
-      r.store.match(filter, take);
-    }
+  // A page is a walk of the store in topic order from `after`, stopped at `limit`: the cost is
+  // the page, not the number of retained topics.
+  std::vector<RetainedInfo> page;
+  if (limit == 0) return page;
+  RetainedImpl& r = state.retained();
+  std::lock_guard lock(r.mutex);
+  const auto take = [&](std::string_view topic, const MessagePtr& m) {
+    const auto payload = m->payload();
+    const auto start = payload.first(std::min(payload.size(), kRetainedPayloadStart));
+    page.push_back({std::string(topic), payload.size(), static_cast<uint8_t>(m->qos()),
+                    std::string(start.begin(), start.end())});
+    return page.size() < limit;
+  };
+  if (filter.empty()) {
+    r.store.all_after(after, take);
+  } else {
+    r.store.match_after(filter, after, take);
   }
-  const size_t n = std::min(limit, all.size());
-  std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(n), all.end(),
-                    [](const RetainedInfo& a, const RetainedInfo& b) { return a.topic < b.topic; });
-  all.resize(n);
-  return all;
+  return page;
 }
 
 uint64_t retained_count(BrokerState& state) {

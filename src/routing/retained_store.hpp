@@ -110,6 +110,52 @@ class RetainedStore {
   // paths are looked up, so resuming costs the depth of the topic, not the topics before it.
   template <class F>
   void match_after(std::string_view filter, std::string_view after, F&& visit) const {
+    walk_after(filter, after, true, std::forward<F>(visit));
+  }
+
+  // As match_after("#", ...) but '$' topics included: every retained topic, in topic order, for
+  // listings that page through the whole store.
+  template <class F>
+  void all_after(std::string_view after, F&& visit) const {
+    walk_after("#", after, false, std::forward<F>(visit));
+  }
+
+  // visit(std::string_view topic, const Value&) for every retained message; for persistence and
+  // diagnostics. Order unspecified.
+  template <class F>
+  void for_each(F&& visit) const {
+    if (!root_) return;
+    std::string topic;
+    std::vector<const Node*> pending{root_.get()};
+    while (!pending.empty()) {
+      const Node* node = pending.back();
+      pending.pop_back();
+      if (node->value) visit(topic_of(*node, topic), *node->value);
+      for (const auto& [level, child] : node->children) pending.push_back(child.get());
+    }
+  }
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Trie nodes below the root, for memory metrics and tests of pruning. Walks the whole store.
+  std::size_t node_count() const {
+    std::size_t count = 0;
+    if (!root_) return count;
+    std::vector<const Node*> pending{root_.get()};
+    while (!pending.empty()) {
+      const Node* node = pending.back();
+      pending.pop_back();
+      for (const auto& [level, child] : node->children) pending.push_back(child.get());
+      count += node == root_.get() ? 0 : 1;
+    }
+    return count;
+  }
+
+ private:
+  // match_after's walk; `dollar_rule`: a wildcard as first level skips '$' topics [MQTT-4.7.2-1].
+  template <class F>
+  void walk_after(std::string_view filter, std::string_view after, bool dollar_rule, F&& visit) const {
     if (!root_) return;
     const std::size_t done = filter.size() + 1;        // all filter levels consumed
     constexpr std::size_t kSubtree = ~std::size_t{0};  // under a '#': take everything
@@ -137,7 +183,7 @@ class RetainedStore {
         const std::size_t slash = filter.find('/', pos);
         const std::size_t end = slash == std::string_view::npos ? filter.size() : slash;
         const std::string_view level = filter.substr(pos, end - pos);
-        frame.skip_dollar = pos == 0 && (level == "#" || level == "+");
+        frame.skip_dollar = dollar_rule && pos == 0 && (level == "#" || level == "+");
         if (level == "#") {
           matched = true;  // the parent level itself ("a/#" matches "a") [MQTT-4.7.1-2]
         } else {
@@ -182,39 +228,6 @@ class RetainedStore {
     }
   }
 
-  // visit(std::string_view topic, const Value&) for every retained message; for persistence and
-  // diagnostics. Order unspecified.
-  template <class F>
-  void for_each(F&& visit) const {
-    if (!root_) return;
-    std::string topic;
-    std::vector<const Node*> pending{root_.get()};
-    while (!pending.empty()) {
-      const Node* node = pending.back();
-      pending.pop_back();
-      if (node->value) visit(topic_of(*node, topic), *node->value);
-      for (const auto& [level, child] : node->children) pending.push_back(child.get());
-    }
-  }
-
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-
-  // Trie nodes below the root, for memory metrics and tests of pruning. Walks the whole store.
-  std::size_t node_count() const {
-    std::size_t count = 0;
-    if (!root_) return count;
-    std::vector<const Node*> pending{root_.get()};
-    while (!pending.empty()) {
-      const Node* node = pending.back();
-      pending.pop_back();
-      for (const auto& [level, child] : node->children) pending.push_back(child.get());
-      count += node == root_.get() ? 0 : 1;
-    }
-    return count;
-  }
-
- private:
   struct Node {
     Node* parent = nullptr;
     std::string_view level;  // view of this node's key in parent->children (map nodes never move)

@@ -250,6 +250,24 @@ TEST(RetainedStore, MatchAfterResumesAfterTheGivenTopic) {
   EXPECT_EQ(matching_after(store, "$SYS/#", "$SYS", 100), Topics({"$SYS/y"}));
 }
 
+TEST(RetainedStore, AllAfterPagesThroughEveryTopicDollarOnesIncluded) {
+  Store store;
+  for (const char* t : {"a", "a/b", "$SYS/y", "b", "$SYS"}) put(store, t);
+  Topics seen;
+  std::string after;
+  for (;;) {  // pages of two, each resumed after the last topic of the one before
+    Topics page;
+    store.all_after(after, [&](std::string_view topic, const std::string&) {
+      page.emplace_back(topic);
+      return page.size() < 2;
+    });
+    seen.insert(seen.end(), page.begin(), page.end());
+    if (page.size() < 2) break;
+    after = page.back();
+  }
+  EXPECT_EQ(seen, Topics({"$SYS", "$SYS/y", "a", "a/b", "b"}));
+}
+
 TEST(RetainedStore, MatchAfterInStepsVisitsEachTopicOnceAndInOrder) {
   RandomTopics random(7);
   Store store;

@@ -389,6 +389,26 @@ def test_retained_listed_by_filter_and_deleted(broker):
         c.disconnect()
 
 
+def test_retained_pages_walk_every_topic_once_in_topic_order(broker):
+    pub = PahoClient(broker, "page-pub")
+    topics = [f"pages/{i:02d}" for i in range(23)] + ["pages", "pages/07/deeper"]
+    for topic in topics:
+        pub.publish(topic, b"x", qos=1, retain=True)
+    seen, after = [], ""
+    while True:
+        body = get_json(broker, "/api/v1/retained" + q(filter="pages/#", limit=4, after=after))
+        seen += [r["topic"] for r in body["retained"]]
+        if "next_after" not in body:
+            break
+        after = body["next_after"]
+    # Level by level: a topic, then the topics below it, then its next sibling.
+    expected = ["pages"] + [t for i in range(23) for t in [f"pages/{i:02d}"] + (["pages/07/deeper"] if i == 7 else [])]
+    assert seen == expected
+    everything = get_json(broker, "/api/v1/retained" + q(limit=1000))["retained"]
+    assert everything[0]["topic"].startswith("$SYS/"), "'$' topics sort first when no filter is given"
+    pub.disconnect()
+
+
 def test_a_deleted_retained_message_stays_deleted_after_a_restart(make_broker, tmp_path):
     settings = {"persistence": {"dir": str(tmp_path / "store")}}
     b = make_broker(**settings)
