@@ -243,8 +243,9 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
 
   s->will.reset();
   if (p.will) {
-    s->will = session::StoredWill{session::Message::from_will(*p.will, s->id(), now),
-                                  v5 ? p.will->properties.will_delay_interval.value_or(0) : 0};
+    s->will = std::make_unique<session::StoredWill>(
+        session::StoredWill{session::Message::from_will(*p.will, s->id(), now),
+                            v5 ? p.will->properties.will_delay_interval.value_or(0) : 0});
   }
   persister.write_session(*s, static_cast<uint8_t>(p.version), std::nullopt);
 

@@ -51,7 +51,7 @@ void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
         const bool retain = sub.options.retain_as_published && m->retain();  // [MQTT-3.3.1-12/13]
         if (s->fanout_epoch != epoch) {
           s->fanout_epoch = epoch;
-          s->fanout_slot = merge.size();
+          s->fanout_slot = static_cast<uint32_t>(merge.size());
           merge.emplace_back(s, Delivery{.message = m, .qos = qos, .retain = retain});
         }
         // [MQTT-3.3.4-2/3] overlapping subscriptions: one message with the highest QoS and every

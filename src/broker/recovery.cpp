@@ -97,7 +97,7 @@ class Loader final : public storage::LoadVisitor {
       if (r.will) {
         if (auto* w = schedule_will(shard, s.id(), *r.will, closed_at + int64_t{r.will->delay_interval} * 1000,
                                     r.protocol_version, closed_at)) {
-          s.will = session::StoredWill{w->message, r.will->delay_interval};
+          s.will = std::make_unique<session::StoredWill>(session::StoredWill{w->message, r.will->delay_interval});
         }
       }
       shard.persister.write_session(s, r.protocol_version, closed_at);

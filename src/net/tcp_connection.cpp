@@ -210,9 +210,9 @@ void TcpConnection::take_websocket_input(std::span<uint8_t> raw) {
   while (!raw.empty() && state_ == State::kOpen && !failed_) {
     const FrameDecoder::Step step = decoder.decode(raw);
     if (step.produced > 0) {
-      undecoded_ = raw.subspan(step.consumed);  // what a move to another loop must take along
+      ws_->undecoded = raw.subspan(step.consumed);  // what a move to another loop must take along
       deliver(raw.first(step.produced));
-      undecoded_ = {};
+      if (ws_) ws_->undecoded = {};
       if (state_ != State::kOpen || failed_) return;  // closed, failed, or moved
     }
     raw = raw.subspan(step.consumed);
@@ -315,7 +315,7 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
   m.socket.peer = peer_;
   m.socket.listener = &listener_;
   m.socket.tls = std::move(tls_);  // with any ciphertext it has not sent or not decrypted yet
-  if (ws_) ws_->carry(undecoded_);
+  if (ws_) ws_->carry();
   m.socket.websocket = std::move(ws_);
   owner_.loop().remove(fd_.get());
   m.socket.fd = std::move(fd_);

@@ -131,7 +131,6 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   broker::ListenerPolicy& listener_;
   std::unique_ptr<TlsStream> tls_;
   std::unique_ptr<WebSocketStream> ws_;
-  std::span<const uint8_t> undecoded_;  // WebSocket input after the data being delivered: moves along
   InputBuffer input_;
   OutputQueue output_;
   void* handler_state_ = nullptr;

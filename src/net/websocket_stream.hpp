@@ -37,7 +37,13 @@ class WebSocketStream {
   void set_close_sent() { close_sent_ = true; }
 
   // Bytes read but not decoded when the connection left for another loop; decoded there first.
-  void carry(std::span<const uint8_t> bytes) { carried_.insert(carried_.end(), bytes.begin(), bytes.end()); }
+  // While a frame's data is delivered, `undecoded` is the input after it: a move during that
+  // delivery carries it along.
+  std::span<const uint8_t> undecoded;
+  void carry() {
+    carried_.insert(carried_.end(), undecoded.begin(), undecoded.end());
+    undecoded = {};
+  }
   std::vector<uint8_t> take_carried() { return std::move(carried_); }
 
  private:

@@ -72,17 +72,19 @@ class Session {
 
   // Session Expiry Interval in seconds; 0xFFFFFFFF never expires.
   uint32_t expiry_interval = 0;
-  std::optional<StoredWill> will;
+  // Scratch for the owning shard's fan-out, which merges a message's matching subscriptions per
+  // session without a lookup table: the fan-out that last saw this session (fanout_epoch, below)
+  // and its slot there. Next to expiry_interval so that the two share eight bytes.
+  uint32_t fanout_slot = 0;
+  // Behind a pointer, like the username: an idle session without a will costs eight bytes for it.
+  std::unique_ptr<StoredWill> will;
   // The username its client authenticated with (or gave, when no password file is used), for ACL
   // checks; null for anonymous clients. Kept behind a pointer: most sessions have none.
   std::unique_ptr<const std::string> username;
 
   std::map<std::string, Subscription, std::less<>> subscriptions;
 
-  // Scratch for the owning shard's fan-out, which merges a message's matching subscriptions per
-  // session without a lookup table: the fan-out that last saw this session, and its slot there.
-  uint64_t fanout_epoch = 0;
-  size_t fanout_slot = 0;
+  uint64_t fanout_epoch = 0;  // see fanout_slot
 
   // Outbound QoS 1/2 flow. The in-flight window changes only through these calls, which keep
   // the record of identifiers in use.
