@@ -33,8 +33,8 @@ struct DurableAck {
 
   // One report. `ok` false: a write failed, and the acknowledgement becomes an error.
   static void arrive(const std::shared_ptr<DurableAck>& ack, bool ok, ShardRouter& router);
-  // One report for each of `acks` (one commit's); those completed go back to their origin shards
-  // in one task per shard.
+  // One report for each of `acks` (one commit's; null entries are skipped); those completed go back
+  // to their origin shards in one task per shard.
   static void arrive_all(std::vector<std::shared_ptr<DurableAck>>& acks, bool ok, ShardRouter& router);
 
   std::atomic<unsigned> remaining;

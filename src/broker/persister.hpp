@@ -12,10 +12,13 @@
 // enters the in-flight window, then as "in flight" (by packet identifier) until its flow completes.
 //
 // One commit at a time per shard: while one is being written, the next batch grows across loop
-// passes and goes when the first is durable (or grows large). A QoS 1 delivery acknowledged
-// meanwhile, and a message whose last delivery ended meanwhile, are taken back out of the waiting
-// batch instead of being written and erased: with a subscriber that keeps up, most messages never
-// reach the disk, and the publisher is still acknowledged only after the commit that covers it.
+// passes and goes when the first is durable (or grows large). A record that becomes obsolete while
+// it still waits in that batch, with no earlier version of it on disk, is taken back instead of
+// being written and erased: a queued delivery sent meanwhile, a QoS 1 delivery acknowledged
+// meanwhile, a message whose last delivery ended meanwhile. With a subscriber that keeps up, most
+// messages never reach the disk. A QoS 1 publisher's PUBACK waits only for what is left: when this
+// shard took back everything it had of the message (or had nothing of it), its report goes at the
+// end of the loop pass instead of after the commit.
 //
 // Ownership: one per shard; borrows the store, which outlives it.
 // Thread-safety: none; used on the shard's thread (commit callbacks run on the store's writer).
@@ -53,13 +56,16 @@ class Persister {
   // A QoS 1/2 delivery accepted for a persistent session: numbers it and holds its message.
   // Then write_queued or write_inflight records where it is.
   void track(session::Session& s, session::Delivery& d);
-  void write_queued(const session::Session& s, const session::Delivery& d);
-  void write_inflight(const session::Session& s, const session::Inflight& f, bool was_queued);
+  void write_queued(const session::Session& s, session::Delivery& d);
+  void write_inflight(const session::Session& s, session::Inflight& f, bool was_queued);
   // PUBREC received: only the packet identifier matters from here on; the message is released.
   void write_released(const session::Session& s, const session::Inflight& f);
   // The delivery is done (acknowledged, expired, dropped): its record goes, its message is released.
   // `packet_id` is set when it was in flight.
   void finish(const session::Session& s, const session::Delivery& d, std::optional<uint16_t> packet_id);
+  // As finish(), for a shared subscription's delivery given back to its group to go elsewhere:
+  // the message is still to be kept, so a PUBACK waiting for it keeps waiting for the commit.
+  void hand_back(const session::Session& s, const session::Delivery& d, std::optional<uint16_t> packet_id);
 
   void write_inbound_qos2(const session::Session& s, uint16_t packet_id);
   void erase_inbound_qos2(const session::Session& s, uint16_t packet_id);
@@ -68,7 +74,13 @@ class Persister {
   void adopt(const session::MessagePtr& m, uint64_t id);
 
   // Reports `ack` after this iteration's writes are durable.
-  void hold(std::shared_ptr<DurableAck> ack) { acks_.push_back(std::move(ack)); }
+  void hold(std::shared_ptr<DurableAck> ack) {
+    acks_.push_back(std::move(ack));
+    ++held_;
+  }
+  // Reports `ack`, the acknowledgement of `m` just routed here, once what this shard keeps of `m` is
+  // durable; a PUBACK as soon as this shard keeps nothing of it (never stored, or all taken back).
+  void hold(const session::Message& m, std::shared_ptr<DurableAck> ack);
 
   // Hands the waiting batch and held acknowledgements to the store, unless an earlier commit is
   // still being written (then they wait for it; `now` overrides). No-op when both are empty.
@@ -79,26 +91,63 @@ class Persister {
   struct StoredMessage {
     uint64_t id;
     uint32_t deliveries;
-    uint32_t put_index = 0;       // its Put in batch_ ...
-    uint64_t put_generation = 0;  // ... if this is still generation_
+    uint32_t ack = 0;  // the PUBACK in acks_ (index + 1) waiting for it, while put is unwritten
+    uint64_t put = 0;  // its deferred Put (see defer)
   };
+  // A Put that can still be taken back: a new message, a queued delivery or a QoS 1 one in flight,
+  // none of which has an earlier version on disk. Encoded only when its batch is handed over, so a
+  // record taken back costs no encoding. Added to the batch after its other operations, which is
+  // safe because nothing else in a batch touches these keys while they are live: their erasure is a
+  // withdrawal, and erase_session withdraws the session's. The pointers stay valid while the entry
+  // is live: the delivery holds its message, and the session is erased only through erase_session.
+  struct Deferred {
+    enum class Kind : uint8_t { Withdrawn, Message, Queued, Inflight };
+    Kind kind = Kind::Withdrawn;
+    uint8_t qos = 0;       // Queued, Inflight
+    bool retain = false;   // Queued, Inflight
+    uint16_t packet_id = 0;  // Inflight
+    uint64_t key = 0;      // Message: its id; Queued: the sequence
+    const session::Session* session = nullptr;  // Queued, Inflight
+    const session::Message* message = nullptr;
+  };
+  static constexpr size_t kDeferredDeliveryBytes = 64;  // a delivery record's size, roughly
+
   // The earlier commit is durable (posted to the shard by the store's writer).
   void committed(ShardRouter& router);
   // Past this size the waiting batch goes without waiting for the earlier commit.
   static constexpr size_t kMaxWaitingBytes = size_t{4} << 20;
   uint64_t hold_message(const session::MessagePtr& m);
-  void release_message(const session::Message* m);
+  // `ack_may_go`: a waiting PUBACK may be reported early if nothing of the message is left.
+  void release_message(const session::Message* m, bool ack_may_go = true);
+  void erase_delivery(const session::Session& s, const session::Delivery& d, std::optional<uint16_t> packet_id);
   uint64_t message_id(const session::Message* m) const;
+
+  // Puts are numbered across batches: deferred Puts handed over before, plus the index in
+  // deferred_, plus one (0 = none). One above handed_over_ still waits, and can be taken back.
+  uint64_t defer(const Deferred& e, size_t bytes);
+  // A delivery record to defer; 0 for the rare one with subscription identifiers or a shared
+  // subscription, which is written at once (and erased, not taken back).
+  uint64_t defer_delivery(Deferred::Kind kind, const session::Session& s, const session::Delivery& d,
+                          uint64_t key, uint16_t packet_id);
+  bool unwritten(uint64_t put) const { return put > handed_over_; }
+  void withdraw(uint64_t put);
+  // Encodes the live deferred Puts into batch_ and starts a new numbering window.
+  void hand_over_deferred();
 
   storage::DurableStore* store_;
   std::atomic<uint64_t>& next_message_id_;
   const unsigned shard_;
   storage::Batch batch_;
+  std::vector<Deferred> deferred_;  // keeps its capacity from batch to batch
+  size_t deferred_live_ = 0;
+  size_t deferred_bytes_ = 0;
+  uint64_t handed_over_ = 0;
+  // Waiting for batch_; an entry is null once reported early (then it is not counted in held_).
   std::vector<std::shared_ptr<DurableAck>> acks_;
-  uint64_t generation_ = 1;  // counts batches handed over; the one in batch_
-  bool writing_ = false;     // a commit of this shard is with the store
-  // In-flight QoS 1 records put in batch_ (generation_ only): session id << 16 | packet id -> Put index.
-  std::unordered_map<uint64_t, uint32_t> unwritten_inflight_;
+  size_t held_ = 0;
+  // Reported at the end of this loop pass: nothing of theirs is left to write on this shard.
+  std::vector<std::shared_ptr<DurableAck>> released_;
+  bool writing_ = false;  // a commit of this shard is with the store
   // Messages this shard has written, by address: a delivery holding the MessagePtr keeps it alive.
   std::unordered_map<const session::Message*, StoredMessage> messages_;
 };
