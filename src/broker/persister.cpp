@@ -175,6 +175,8 @@ void Persister::hold(const session::Message& m, std::shared_ptr<DurableAck> ack)
 }
 
 uint64_t Persister::defer(const Deferred& e, size_t bytes) {
+  if (deferred_.empty()) waiting_since_ = session::Clock::now();
+  if (e.kind == Deferred::Kind::Inflight) ++deferred_inflight_;
   ++deferred_live_;
   deferred_bytes_ += bytes;
   deferred_.push_back(e);
@@ -199,6 +201,7 @@ void Persister::withdraw(uint64_t put) {
   Deferred& e = deferred_[put - handed_over_ - 1];
   if (e.kind == Deferred::Kind::Withdrawn) return;
   deferred_bytes_ -= e.kind == Deferred::Kind::Message ? e.message->footprint() : kDeferredDeliveryBytes;
+  if (e.kind == Deferred::Kind::Inflight) --deferred_inflight_;
   e.kind = Deferred::Kind::Withdrawn;
   --deferred_live_;
 }
@@ -224,6 +227,7 @@ void Persister::hand_over_deferred() {
   handed_over_ += deferred_.size();
   deferred_.clear();
   deferred_live_ = 0;
+  deferred_inflight_ = 0;
   deferred_bytes_ = 0;
 }
 
@@ -240,7 +244,10 @@ void Persister::commit(ShardRouter& router, When when) {
     acks_.clear();
     return;
   }
-  if (writing_ && when == When::Ready && batch_.byte_size() + deferred_bytes_ < kMaxWaitingBytes) return;
+  if (when == When::Ready && batch_.byte_size() + deferred_bytes_ < kMaxWaitingBytes) {
+    if (writing_) return;
+    if (deferred_inflight_ > 0 && session::Clock::now() - waiting_since_ < kPatience) return;
+  }
   writing_ = true;
   hand_over_deferred();
   held_ = 0;

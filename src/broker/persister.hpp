@@ -12,7 +12,11 @@
 // enters the in-flight window, then as "in flight" (by packet identifier) until its flow completes.
 //
 // One commit at a time per shard: while one is being written, the next batch grows across loop
-// passes and goes when the first is durable (or grows large). A record that becomes obsolete while
+// passes and goes when the first is durable (or grows large). A batch holding QoS 1 deliveries in
+// flight to connected clients also waits until kPatience after its first record (an idle loop
+// checks at its next tick): those deliveries are usually acknowledged within milliseconds, and a
+// subscriber working through a backlog would otherwise have most of its messages written and
+// erased again. A record that becomes obsolete while
 // it still waits in that batch, with no earlier version of it on disk, is taken back instead of
 // being written and erased: a queued delivery sent meanwhile, a QoS 1 delivery acknowledged
 // meanwhile, a message whose last delivery ended meanwhile. With a subscriber that keeps up, most
@@ -24,6 +28,7 @@
 // Thread-safety: none; used on the shard's thread (commit callbacks run on the store's writer).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -114,8 +119,9 @@ class Persister {
 
   // The earlier commit is durable (posted to the shard by the store's writer).
   void committed(ShardRouter& router);
-  // Past this size the waiting batch goes without waiting for the earlier commit.
+  // Past this size the waiting batch goes without waiting for the earlier commit or kPatience.
   static constexpr size_t kMaxWaitingBytes = size_t{4} << 20;
+  static constexpr std::chrono::milliseconds kPatience{100};
   uint64_t hold_message(const session::MessagePtr& m);
   // `ack_may_go`: a waiting PUBACK may be reported early if nothing of the message is left.
   void release_message(const session::Message* m, bool ack_may_go = true);
@@ -140,7 +146,9 @@ class Persister {
   storage::Batch batch_;
   std::vector<Deferred> deferred_;  // keeps its capacity from batch to batch
   size_t deferred_live_ = 0;
+  size_t deferred_inflight_ = 0;  // live Inflight entries
   size_t deferred_bytes_ = 0;
+  session::TimePoint waiting_since_{};  // when the first entry of deferred_ was added
   uint64_t handed_over_ = 0;
   // Waiting for batch_; an entry is null once reported early (then it is not counted in held_).
   std::vector<std::shared_ptr<DurableAck>> acks_;
