@@ -64,20 +64,26 @@ void Persister::write_queued(const Session& s, Delivery& d) {
 void Persister::write_inflight(const Session& s, Inflight& f, bool was_queued) {
   Delivery& d = f.delivery;
   if (d.stored_sequence == 0) return;
-  if (was_queued) {
-    if (unwritten(d.stored_put)) {
-      withdraw(d.stored_put);
-    } else {
-      batch_.erase_queued(s.client_id(), d.stored_sequence);
+  const bool qos1 = f.state == Inflight::State::AwaitPubAck;
+  if (was_queued && unwritten(d.stored_put)) {
+    if (qos1) {
+      // Its queued record was not written: it becomes the in-flight one, and keeps its place.
+      Deferred& e = entry(d.stored_put);
+      e.kind = Deferred::Kind::Inflight;
+      e.packet_id = f.packet_id;
+      ++deferred_inflight_;
+      return;
     }
+    withdraw(d.stored_put);
+  } else if (was_queued) {
+    batch_.erase_queued(s.client_id(), d.stored_sequence);
   }
-  // QoS 2 is rewritten at PUBREC under the same key, so written in order and never taken back.
-  d.stored_put = f.state == Inflight::State::AwaitPubAck
-                     ? defer_delivery(Deferred::Kind::Inflight, s, d, 0, f.packet_id)
-                     : 0;
+  d.stored_put = qos1 && !was_queued ? defer_delivery(Deferred::Kind::Inflight, s, d, 0, f.packet_id) : 0;
   if (d.stored_put != 0) return;
-  const auto state = f.state == Inflight::State::AwaitPubAck ? storage::InflightState::AwaitPubAck
-                                                             : storage::InflightState::AwaitPubRec;
+  // Written with the next commit, in order: QoS 2 (rewritten at PUBREC under the same key), a
+  // delivery whose queued record is on disk (erased in the same commit), and the rare one that is
+  // never deferred.
+  const auto state = qos1 ? storage::InflightState::AwaitPubAck : storage::InflightState::AwaitPubRec;
   batch_.put_inflight(s.client_id(), {f.packet_id, state, to_stored(d, message_id(d.message.get()))});
 }
 
@@ -147,8 +153,7 @@ void Persister::release_message(const session::Message* m, bool ack_may_go) {
       withdraw(it->second.put);  // never written: nothing to erase
       if (it->second.ack != 0 && ack_may_go) {
         // Nothing of the message is left to make durable here: its PUBACK need not wait.
-        released_.push_back(std::move(acks_[it->second.ack - 1]));
-        --held_;
+        released_.push_back(std::move(message_acks_[it->second.ack - 1 - message_acks_popped_].ack));
       }
     } else {
       batch_.erase_message(it->second.id);
@@ -169,16 +174,16 @@ void Persister::hold(const session::Message& m, std::shared_ptr<DurableAck> ack)
       released_.push_back(std::move(ack));  // nothing of it is kept here
       return;
     }
-    if (unwritten(it->second.put)) it->second.ack = static_cast<uint32_t>(acks_.size() + 1);
+    if (unwritten(it->second.put)) it->second.ack = message_acks_popped_ + message_acks_.size() + 1;
   }
-  hold(std::move(ack));
+  message_acks_.push_back({handed_over_ + deferred_.size() + 1, std::move(ack)});
 }
 
-uint64_t Persister::defer(const Deferred& e, size_t bytes) {
-  if (deferred_.empty()) waiting_since_ = session::Clock::now();
+uint64_t Persister::defer(Deferred e, size_t bytes) {
   if (e.kind == Deferred::Kind::Inflight) ++deferred_inflight_;
   ++deferred_live_;
   deferred_bytes_ += bytes;
+  e.since = pass_;
   deferred_.push_back(e);
   return handed_over_ + deferred_.size();
 }
@@ -197,66 +202,77 @@ uint64_t Persister::defer_delivery(Deferred::Kind kind, const Session& s, const 
   return defer(e, kDeferredDeliveryBytes);
 }
 
-void Persister::withdraw(uint64_t put) {
-  Deferred& e = deferred_[put - handed_over_ - 1];
+size_t Persister::live_bytes(const Deferred& e) {
+  return e.kind == Deferred::Kind::Message ? e.message->footprint() : kDeferredDeliveryBytes;
+}
+
+void Persister::forget(Deferred& e) {
   if (e.kind == Deferred::Kind::Withdrawn) return;
-  deferred_bytes_ -= e.kind == Deferred::Kind::Message ? e.message->footprint() : kDeferredDeliveryBytes;
+  deferred_bytes_ -= live_bytes(e);
   if (e.kind == Deferred::Kind::Inflight) --deferred_inflight_;
   e.kind = Deferred::Kind::Withdrawn;
   --deferred_live_;
 }
 
-void Persister::hand_over_deferred() {
+void Persister::withdraw(uint64_t put) { forget(entry(put)); }
+
+size_t Persister::ripe(When when, session::TimePoint now) const {
+  if (when == When::Now || deferred_inflight_ == 0 || batch_.byte_size() + deferred_bytes_ >= kMaxWaitingBytes) {
+    return deferred_.size();
+  }
+  size_t n = 0;  // entries are in the order of their passes
+  while (n < deferred_.size() && now - deferred_[n].since >= kPatience) ++n;
+  return n;
+}
+
+void Persister::hand_over_deferred(size_t count) {
   const ClockPair now = ClockPair::now();
-  for (const Deferred& e : deferred_) {
-    if (e.kind == Deferred::Kind::Withdrawn) continue;
+  for (size_t i = 0; i < count; ++i) {
+    Deferred& e = deferred_[i];
     if (e.kind == Deferred::Kind::Message) {
       batch_.put_message(e.key, to_stored(*e.message, now));
-      continue;
+    } else if (e.kind != Deferred::Kind::Withdrawn) {
+      storage::StoredDelivery d;
+      d.message_id = message_id(e.message);
+      d.qos = e.qos;
+      d.retain = e.retain;
+      if (e.kind == Deferred::Kind::Queued) {
+        batch_.put_queued(e.session->client_id(), e.key, d);
+      } else {
+        batch_.put_inflight(e.session->client_id(),
+                            {e.packet_id, storage::InflightState::AwaitPubAck, std::move(d)});
+      }
     }
-    storage::StoredDelivery d;
-    d.message_id = message_id(e.message);
-    d.qos = e.qos;
-    d.retain = e.retain;
-    if (e.kind == Deferred::Kind::Queued) {
-      batch_.put_queued(e.session->client_id(), e.key, d);
-    } else {
-      batch_.put_inflight(e.session->client_id(), {e.packet_id, storage::InflightState::AwaitPubAck, std::move(d)});
-    }
+    forget(e);
   }
-  handed_over_ += deferred_.size();
-  deferred_.clear();
-  deferred_live_ = 0;
-  deferred_inflight_ = 0;
-  deferred_bytes_ = 0;
+  deferred_.erase(deferred_.begin(), deferred_.begin() + static_cast<std::ptrdiff_t>(count));
+  handed_over_ += count;
 }
 
 void Persister::commit(ShardRouter& router, When when) {
   if (!enabled()) return;
+  const session::TimePoint now = session::Clock::now();
+  pass_ = now;
   if (!released_.empty()) {
     DurableAck::arrive_all(released_, true, router);
     released_.clear();
   }
-  if (batch_.empty() && deferred_live_ == 0 && held_ == 0) {
-    // Everything waiting was taken back, and no acknowledgement waits: nothing to write.
-    handed_over_ += deferred_.size();
-    deferred_.clear();
-    acks_.clear();
-    return;
+  if (writing_ && when == When::Ready && batch_.byte_size() + deferred_bytes_ < kMaxWaitingBytes) return;
+  hand_over_deferred(ripe(when, now));
+  std::vector<std::shared_ptr<DurableAck>> acks = std::move(acks_);
+  acks_ = {};
+  while (!message_acks_.empty() && message_acks_.front().after <= handed_over_ + 1) {
+    if (message_acks_.front().ack) acks.push_back(std::move(message_acks_.front().ack));
+    message_acks_.pop_front();
+    ++message_acks_popped_;
   }
-  if (when == When::Ready && batch_.byte_size() + deferred_bytes_ < kMaxWaitingBytes) {
-    if (writing_) return;
-    if (deferred_inflight_ > 0 && session::Clock::now() - waiting_since_ < kPatience) return;
-  }
+  if (batch_.empty() && acks.empty()) return;  // everything due was taken back
   writing_ = true;
-  hand_over_deferred();
-  held_ = 0;
-  store_->commit(std::move(batch_), [acks = std::move(acks_), &router, shard = shard_](bool ok) mutable {
+  store_->commit(std::move(batch_), [acks = std::move(acks), &router, shard = shard_](bool ok) mutable {
     DurableAck::arrive_all(acks, ok, router);
     router.post(shard, [](Shard& s) { s.impl().persister.committed(s.impl().router); });
   });
   batch_ = {};
-  acks_ = {};
 }
 
 void Persister::committed(ShardRouter& router) {

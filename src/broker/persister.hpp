@@ -12,17 +12,18 @@
 // enters the in-flight window, then as "in flight" (by packet identifier) until its flow completes.
 //
 // One commit at a time per shard: while one is being written, the next batch grows across loop
-// passes and goes when the first is durable (or grows large). A batch holding QoS 1 deliveries in
-// flight to connected clients also waits until kPatience after its first record (an idle loop
-// checks at its next tick): those deliveries are usually acknowledged within milliseconds, and a
-// subscriber working through a backlog would otherwise have most of its messages written and
-// erased again. A record that becomes obsolete while
-// it still waits in that batch, with no earlier version of it on disk, is taken back instead of
-// being written and erased: a queued delivery sent meanwhile, a QoS 1 delivery acknowledged
-// meanwhile, a message whose last delivery ended meanwhile. With a subscriber that keeps up, most
-// messages never reach the disk. A QoS 1 publisher's PUBACK waits only for what is left: when this
-// shard took back everything it had of the message (or had nothing of it), its report goes at the
-// end of the loop pass instead of after the commit.
+// passes and goes when the first is durable (or grows large). A record that becomes obsolete while
+// it still waits, with no earlier version of it on disk, is taken back instead of being written and
+// erased: a queued delivery sent meanwhile (its record becomes the in-flight one), a QoS 1 delivery
+// acknowledged meanwhile, a message whose last delivery ended meanwhile.
+//
+// While QoS 1 deliveries wait in flight to connected clients, which usually acknowledge them within
+// milliseconds, new records are held back until they are kPatience old: a commit takes only the
+// records that waited that long (with the operations that cannot be taken back), so a subscriber
+// that keeps up, even through a backlog, has almost nothing written. A publisher's PUBACK waits
+// only for what is left: when this shard took back everything it had of the message (or had
+// nothing of it), its report goes at the end of the loop pass, otherwise with the commit that
+// writes the message's last record. An idle loop looks again at its next tick.
 //
 // Ownership: one per shard; borrows the store, which outlives it.
 // Thread-safety: none; used on the shard's thread (commit callbacks run on the store's writer).
@@ -30,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -79,10 +81,7 @@ class Persister {
   void adopt(const session::MessagePtr& m, uint64_t id);
 
   // Reports `ack` after this iteration's writes are durable.
-  void hold(std::shared_ptr<DurableAck> ack) {
-    acks_.push_back(std::move(ack));
-    ++held_;
-  }
+  void hold(std::shared_ptr<DurableAck> ack) { acks_.push_back(std::move(ack)); }
   // Reports `ack`, the acknowledgement of `m` just routed here, once what this shard keeps of `m` is
   // durable; a PUBACK as soon as this shard keeps nothing of it (never stored, or all taken back).
   void hold(const session::Message& m, std::shared_ptr<DurableAck> ack);
@@ -96,7 +95,7 @@ class Persister {
   struct StoredMessage {
     uint64_t id;
     uint32_t deliveries;
-    uint32_t ack = 0;  // the PUBACK in acks_ (index + 1) waiting for it, while put is unwritten
+    uint64_t ack = 0;  // the PUBACK waiting for it in message_acks_ (see MessageAck), while put is unwritten
     uint64_t put = 0;  // its deferred Put (see defer)
   };
   // A Put that can still be taken back: a new message, a queued delivery or a QoS 1 one in flight,
@@ -114,6 +113,13 @@ class Persister {
     uint64_t key = 0;      // Message: its id; Queued: the sequence
     const session::Session* session = nullptr;  // Queued, Inflight
     const session::Message* message = nullptr;
+    session::TimePoint since{};  // the loop pass it was added in
+  };
+  // The acknowledgement of a message routed here, once nothing of the message waits any more:
+  // every record of it was added before `after` (a Put number), in the pass that routed it.
+  struct MessageAck {
+    uint64_t after;
+    std::shared_ptr<DurableAck> ack;  // null once reported early
   };
   static constexpr size_t kDeferredDeliveryBytes = 64;  // a delivery record's size, roughly
 
@@ -130,29 +136,37 @@ class Persister {
 
   // Puts are numbered across batches: deferred Puts handed over before, plus the index in
   // deferred_, plus one (0 = none). One above handed_over_ still waits, and can be taken back.
-  uint64_t defer(const Deferred& e, size_t bytes);
+  uint64_t defer(Deferred e, size_t bytes);
   // A delivery record to defer; 0 for the rare one with subscription identifiers or a shared
   // subscription, which is written at once (and erased, not taken back).
   uint64_t defer_delivery(Deferred::Kind kind, const session::Session& s, const session::Delivery& d,
                           uint64_t key, uint16_t packet_id);
   bool unwritten(uint64_t put) const { return put > handed_over_; }
+  Deferred& entry(uint64_t put) { return deferred_[put - handed_over_ - 1]; }
   void withdraw(uint64_t put);
-  // Encodes the live deferred Puts into batch_ and starts a new numbering window.
-  void hand_over_deferred();
+  // Marks `e` withdrawn and takes it out of the counts.
+  void forget(Deferred& e);
+  static size_t live_bytes(const Deferred& e);
+  // Encodes the first `count` deferred Puts (the live ones) into batch_.
+  void hand_over_deferred(size_t count);
+  // How many deferred Puts the next commit takes: those kPatience old, or all of them.
+  size_t ripe(When when, session::TimePoint now) const;
 
   storage::DurableStore* store_;
   std::atomic<uint64_t>& next_message_id_;
   const unsigned shard_;
   storage::Batch batch_;
-  std::vector<Deferred> deferred_;  // keeps its capacity from batch to batch
+  std::deque<Deferred> deferred_;
   size_t deferred_live_ = 0;
   size_t deferred_inflight_ = 0;  // live Inflight entries
   size_t deferred_bytes_ = 0;
-  session::TimePoint waiting_since_{};  // when the first entry of deferred_ was added
   uint64_t handed_over_ = 0;
-  // Waiting for batch_; an entry is null once reported early (then it is not counted in held_).
+  session::TimePoint pass_{};  // when the current loop pass began (the last commit() call)
+  // Waiting for batch_: acknowledgements of other state (PUBREL, a held QoS 2 PUBLISH).
   std::vector<std::shared_ptr<DurableAck>> acks_;
-  size_t held_ = 0;
+  // Waiting for their messages' records, in the order held; message_acks_popped_ went before.
+  std::deque<MessageAck> message_acks_;
+  uint64_t message_acks_popped_ = 0;
   // Reported at the end of this loop pass: nothing of theirs is left to write on this shard.
   std::vector<std::shared_ptr<DurableAck>> released_;
   bool writing_ = false;  // a commit of this shard is with the store
