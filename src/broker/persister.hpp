@@ -25,7 +25,7 @@
 // nothing of it), its report goes at the end of the loop pass, otherwise with the commit that
 // writes the message's last record. An idle loop looks again at its next tick.
 //
-// Ownership: one per shard; borrows the store, which outlives it.
+// Ownership: one per shard; borrows the store and the shard's pool, which outlive it.
 // Thread-safety: none; used on the shard's thread (commit callbacks run on the store's writer).
 #pragma once
 
@@ -38,6 +38,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/block_pool.hpp"
 #include "broker/durable_ack.hpp"
 #include "session/session.hpp"
 #include "storage/durable_store.hpp"
@@ -46,9 +47,11 @@ namespace pregon::broker {
 
 class Persister {
  public:
-  // `store` null: persistence is off and every call does nothing.
-  Persister(storage::DurableStore* store, std::atomic<uint64_t>& next_message_id, unsigned shard)
-      : store_(store), next_message_id_(next_message_id), shard_(shard) {}
+  // `store` null: persistence is off and every call does nothing. `pool`: the shard's, for the
+  // bookkeeping of stored messages.
+  Persister(storage::DurableStore* store, std::atomic<uint64_t>& next_message_id, unsigned shard,
+            base::BlockPool& pool)
+      : store_(store), next_message_id_(next_message_id), shard_(shard), messages_(MessageMap::allocator_type(&pool)) {}
 
   bool enabled() const { return store_ != nullptr; }
   static bool persistent(const session::Session& s) { return s.expiry_interval != 0; }
@@ -171,7 +174,10 @@ class Persister {
   std::vector<std::shared_ptr<DurableAck>> released_;
   bool writing_ = false;  // a commit of this shard is with the store
   // Messages this shard has written, by address: a delivery holding the MessagePtr keeps it alive.
-  std::unordered_map<const session::Message*, StoredMessage> messages_;
+  using MessageMap =
+      std::unordered_map<const session::Message*, StoredMessage, std::hash<const session::Message*>,
+                         std::equal_to<>, base::PoolAllocator<std::pair<const session::Message* const, StoredMessage>>>;
+  MessageMap messages_;
 };
 
 }  // namespace pregon::broker
