@@ -139,7 +139,7 @@ uint64_t Persister::hold_message(const session::MessagePtr& m) {
     e.kind = Deferred::Kind::Message;
     e.key = it->second.id;
     e.message = m.get();
-    it->second.put = defer(e, m->footprint());
+    it->second.put = defer(e, record_bytes(e));
   }
   ++it->second.deliveries;
   return it->second.id;
@@ -153,7 +153,7 @@ void Persister::release_message(const session::Message* m, bool ack_may_go) {
       withdraw(it->second.put);  // never written: nothing to erase
       if (it->second.ack != 0 && ack_may_go) {
         // Nothing of the message is left to make durable here: its PUBACK need not wait.
-        released_.push_back(std::move(message_acks_[it->second.ack - 1 - message_acks_popped_].ack));
+        released_.push_back(std::move(acks_[it->second.ack - 1 - acks_popped_].ack));
       }
     } else {
       batch_.erase_message(it->second.id);
@@ -174,9 +174,9 @@ void Persister::hold(const session::Message& m, std::shared_ptr<DurableAck> ack)
       released_.push_back(std::move(ack));  // nothing of it is kept here
       return;
     }
-    if (unwritten(it->second.put)) it->second.ack = message_acks_popped_ + message_acks_.size() + 1;
+    if (unwritten(it->second.put)) it->second.ack = acks_popped_ + acks_.size() + 1;
   }
-  message_acks_.push_back({handed_over_ + deferred_.size() + 1, std::move(ack)});
+  hold(std::move(ack));
 }
 
 uint64_t Persister::defer(Deferred e, size_t bytes) {
@@ -199,16 +199,17 @@ uint64_t Persister::defer_delivery(Deferred::Kind kind, const Session& s, const 
   e.key = key;
   e.session = &s;
   e.message = d.message.get();
-  return defer(e, kDeferredDeliveryBytes);
+  return defer(e, record_bytes(e));
 }
 
-size_t Persister::live_bytes(const Deferred& e) {
-  return e.kind == Deferred::Kind::Message ? e.message->footprint() : kDeferredDeliveryBytes;
+size_t Persister::record_bytes(const Deferred& e) {
+  if (e.kind != Deferred::Kind::Message) return kDeliveryRecordBytes;
+  return kDeliveryRecordBytes + e.message->topic().size() + e.message->payload().size();
 }
 
 void Persister::forget(Deferred& e) {
   if (e.kind == Deferred::Kind::Withdrawn) return;
-  deferred_bytes_ -= live_bytes(e);
+  deferred_bytes_ -= record_bytes(e);
   if (e.kind == Deferred::Kind::Inflight) --deferred_inflight_;
   e.kind = Deferred::Kind::Withdrawn;
   --deferred_live_;
@@ -259,12 +260,11 @@ void Persister::commit(ShardRouter& router, When when) {
   }
   if (writing_ && when == When::Ready && batch_.byte_size() + deferred_bytes_ < kMaxWaitingBytes) return;
   hand_over_deferred(ripe(when, now));
-  std::vector<std::shared_ptr<DurableAck>> acks = std::move(acks_);
-  acks_ = {};
-  while (!message_acks_.empty() && message_acks_.front().after <= handed_over_ + 1) {
-    if (message_acks_.front().ack) acks.push_back(std::move(message_acks_.front().ack));
-    message_acks_.pop_front();
-    ++message_acks_popped_;
+  std::vector<std::shared_ptr<DurableAck>> acks;
+  while (!acks_.empty() && acks_.front().after <= handed_over_ + 1) {
+    if (acks_.front().ack) acks.push_back(std::move(acks_.front().ack));
+    acks_.pop_front();
+    ++acks_popped_;
   }
   if (batch_.empty() && acks.empty()) return;  // everything due was taken back
   writing_ = true;

@@ -83,8 +83,9 @@ class Persister {
   // Recovery: a message already stored under `id`, held by one more delivery of this shard.
   void adopt(const session::MessagePtr& m, uint64_t id);
 
-  // Reports `ack` after this iteration's writes are durable.
-  void hold(std::shared_ptr<DurableAck> ack) { acks_.push_back(std::move(ack)); }
+  // Reports `ack` once everything this shard added so far is durable: a PUBREL or a held QoS 2
+  // PUBLISH, whose record refers to a message that may still wait to be written.
+  void hold(std::shared_ptr<DurableAck> ack) { acks_.push_back({handed_over_ + deferred_.size() + 1, std::move(ack)}); }
   // Reports `ack`, the acknowledgement of `m` just routed here, once what this shard keeps of `m` is
   // durable; a PUBACK as soon as this shard keeps nothing of it (never stored, or all taken back).
   void hold(const session::Message& m, std::shared_ptr<DurableAck> ack);
@@ -98,7 +99,7 @@ class Persister {
   struct StoredMessage {
     uint64_t id;
     uint32_t deliveries;
-    uint64_t ack = 0;  // the PUBACK waiting for it in message_acks_ (see MessageAck), while put is unwritten
+    uint64_t ack = 0;  // its PUBACK in acks_ (see WaitingAck), while put is unwritten
     uint64_t put = 0;  // its deferred Put (see defer)
   };
   // A Put that can still be taken back: a new message, a queued delivery or a QoS 1 one in flight,
@@ -118,13 +119,14 @@ class Persister {
     const session::Message* message = nullptr;
     session::TimePoint since{};  // the loop pass it was added in
   };
-  // The acknowledgement of a message routed here, once nothing of the message waits any more:
-  // every record of it was added before `after` (a Put number), in the pass that routed it.
-  struct MessageAck {
+  // An acknowledgement that goes with the commit that takes the last of the deferred Puts added
+  // before it was held (the numbers below `after`); for a message, those are its records, added in
+  // the pass that routed it. Eager operations of that time are in the same commit or an earlier one.
+  struct WaitingAck {
     uint64_t after;
     std::shared_ptr<DurableAck> ack;  // null once reported early
   };
-  static constexpr size_t kDeferredDeliveryBytes = 64;  // a delivery record's size, roughly
+  static constexpr size_t kDeliveryRecordBytes = 64;  // a delivery record's size, roughly
 
   // The earlier commit is durable (posted to the shard by the store's writer).
   void committed(ShardRouter& router);
@@ -149,7 +151,8 @@ class Persister {
   void withdraw(uint64_t put);
   // Marks `e` withdrawn and takes it out of the counts.
   void forget(Deferred& e);
-  static size_t live_bytes(const Deferred& e);
+  // What its record will take in the batch, roughly (counted against kMaxWaitingBytes).
+  static size_t record_bytes(const Deferred& e);
   // Encodes the first `count` deferred Puts (the live ones) into batch_.
   void hand_over_deferred(size_t count);
   // How many deferred Puts the next commit takes: those kPatience old, or all of them.
@@ -165,11 +168,9 @@ class Persister {
   size_t deferred_bytes_ = 0;
   uint64_t handed_over_ = 0;
   session::TimePoint pass_{};  // when the current loop pass began (the last commit() call)
-  // Waiting for batch_: acknowledgements of other state (PUBREL, a held QoS 2 PUBLISH).
-  std::vector<std::shared_ptr<DurableAck>> acks_;
-  // Waiting for their messages' records, in the order held; message_acks_popped_ went before.
-  std::deque<MessageAck> message_acks_;
-  uint64_t message_acks_popped_ = 0;
+  // In the order held; acks_popped_ went before (so an entry's number is acks_popped_ + index + 1).
+  std::deque<WaitingAck> acks_;
+  uint64_t acks_popped_ = 0;
   // Reported at the end of this loop pass: nothing of theirs is left to write on this shard.
   std::vector<std::shared_ptr<DurableAck>> released_;
   bool writing_ = false;  // a commit of this shard is with the store
