@@ -139,7 +139,7 @@ uint64_t Persister::hold_message(const session::MessagePtr& m) {
     e.kind = Deferred::Kind::Message;
     e.key = it->second.id;
     e.message = m.get();
-    it->second.put = defer(e, record_bytes(e));
+    it->second.put = defer(e);
   }
   ++it->second.deliveries;
   return it->second.id;
@@ -179,10 +179,10 @@ void Persister::hold(const session::Message& m, std::shared_ptr<DurableAck> ack)
   hold(std::move(ack));
 }
 
-uint64_t Persister::defer(Deferred e, size_t bytes) {
+uint64_t Persister::defer(Deferred e) {
   if (e.kind == Deferred::Kind::Inflight) ++deferred_inflight_;
   ++deferred_live_;
-  deferred_bytes_ += bytes;
+  deferred_bytes_ += record_bytes(e);
   e.since = pass_;
   deferred_.push_back(e);
   return handed_over_ + deferred_.size();
@@ -199,7 +199,7 @@ uint64_t Persister::defer_delivery(Deferred::Kind kind, const Session& s, const 
   e.key = key;
   e.session = &s;
   e.message = d.message.get();
-  return defer(e, record_bytes(e));
+  return defer(e);
 }
 
 size_t Persister::record_bytes(const Deferred& e) {

@@ -85,13 +85,16 @@ class Persister {
 
   // Reports `ack` once everything this shard added so far is durable: a PUBREL or a held QoS 2
   // PUBLISH, whose record refers to a message that may still wait to be written.
-  void hold(std::shared_ptr<DurableAck> ack) { acks_.push_back({handed_over_ + deferred_.size() + 1, std::move(ack)}); }
+  void hold(std::shared_ptr<DurableAck> ack) {
+    acks_.push_back({handed_over_ + deferred_.size() + 1, std::move(ack)});
+  }
   // Reports `ack`, the acknowledgement of `m` just routed here, once what this shard keeps of `m` is
   // durable; a PUBACK as soon as this shard keeps nothing of it (never stored, or all taken back).
   void hold(const session::Message& m, std::shared_ptr<DurableAck> ack);
 
-  // Hands the waiting batch and held acknowledgements to the store, unless an earlier commit is
-  // still being written (then they wait for it; `now` overrides). No-op when both are empty.
+  // Reports the acknowledgements released early, then hands what is due to the store (see above)
+  // with the acknowledgements that wait for it, unless an earlier commit is still being written.
+  // `Now` hands over everything at once (start-up, shutdown). No-op when nothing is due.
   enum class When { Ready, Now };
   void commit(ShardRouter& router, When when = When::Ready);
 
@@ -132,6 +135,8 @@ class Persister {
   void committed(ShardRouter& router);
   // Past this size the waiting batch goes without waiting for the earlier commit or kPatience.
   static constexpr size_t kMaxWaitingBytes = size_t{4} << 20;
+  // Long against a connected client's acknowledgement (well under a millisecond on a LAN), short
+  // against what a publisher waiting for its PUBACK would notice.
   static constexpr std::chrono::milliseconds kPatience{100};
   uint64_t hold_message(const session::MessagePtr& m);
   // `ack_may_go`: a waiting PUBACK may be reported early if nothing of the message is left.
@@ -141,7 +146,7 @@ class Persister {
 
   // Puts are numbered across batches: deferred Puts handed over before, plus the index in
   // deferred_, plus one (0 = none). One above handed_over_ still waits, and can be taken back.
-  uint64_t defer(Deferred e, size_t bytes);
+  uint64_t defer(Deferred e);
   // A delivery record to defer; 0 for the rare one with subscription identifiers or a shared
   // subscription, which is written at once (and erased, not taken back).
   uint64_t defer_delivery(Deferred::Kind kind, const session::Session& s, const session::Delivery& d,
@@ -165,7 +170,7 @@ class Persister {
   std::deque<Deferred> deferred_;
   size_t deferred_live_ = 0;
   size_t deferred_inflight_ = 0;  // live Inflight entries
-  size_t deferred_bytes_ = 0;
+  size_t deferred_bytes_ = 0;  // record_bytes of the live entries
   uint64_t handed_over_ = 0;
   session::TimePoint pass_{};  // when the current loop pass began (the last commit() call)
   // In the order held; acks_popped_ went before (so an entry's number is acks_popped_ + index + 1).
