@@ -218,7 +218,8 @@ void Persister::forget(Deferred& e) {
 void Persister::withdraw(uint64_t put) { forget(entry(put)); }
 
 size_t Persister::ripe(When when, session::TimePoint now) const {
-  if (when == When::Now || deferred_inflight_ == 0 || batch_.byte_size() + deferred_bytes_ >= kMaxWaitingBytes) {
+  if (when == When::Now || !patient_ || deferred_inflight_ == 0 ||
+      batch_.byte_size() + deferred_bytes_ >= kMaxWaitingBytes) {
     return deferred_.size();
   }
   size_t n = 0;  // entries are in the order of their passes
@@ -229,7 +230,7 @@ size_t Persister::ripe(When when, session::TimePoint now) const {
 void Persister::hand_over_deferred(size_t count) {
   const ClockPair now = ClockPair::now();
   for (size_t i = 0; i < count; ++i) {
-    Deferred& e = deferred_[i];
+    Deferred& e = deferred_.front();
     if (e.kind == Deferred::Kind::Message) {
       batch_.put_message(e.key, to_stored(*e.message, now));
     } else if (e.kind != Deferred::Kind::Withdrawn) {
@@ -245,9 +246,9 @@ void Persister::hand_over_deferred(size_t count) {
       }
     }
     forget(e);
+    deferred_.pop_front();
+    ++handed_over_;
   }
-  deferred_.erase(deferred_.begin(), deferred_.begin() + static_cast<std::ptrdiff_t>(count));
-  handed_over_ += count;
 }
 
 void Persister::commit(ShardRouter& router, When when) {

@@ -17,8 +17,8 @@
 // erased: a queued delivery sent meanwhile (its record becomes the in-flight one), a QoS 1 delivery
 // acknowledged meanwhile, a message whose last delivery ended meanwhile.
 //
-// While QoS 1 deliveries wait in flight to connected clients, which usually acknowledge them within
-// milliseconds, new records are held back until they are kPatience old: a commit takes only the
+// With sync "batch" or "always", while QoS 1 deliveries wait in flight to connected clients, which
+// usually acknowledge them within milliseconds, new records are held back until they are kPatience old: a commit takes only the
 // records that waited that long (with the operations that cannot be taken back), so a subscriber
 // that keeps up, even through a backlog, has almost nothing written. A publisher's PUBACK waits
 // only for what is left: when this shard took back everything it had of the message (or had
@@ -31,7 +31,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -39,6 +38,7 @@
 #include <vector>
 
 #include "base/block_pool.hpp"
+#include "base/ring_deque.hpp"
 #include "broker/durable_ack.hpp"
 #include "session/session.hpp"
 #include "storage/durable_store.hpp"
@@ -48,10 +48,15 @@ namespace pregon::broker {
 class Persister {
  public:
   // `store` null: persistence is off and every call does nothing. `pool`: the shard's, for the
-  // bookkeeping of stored messages.
+  // bookkeeping of stored messages. `durable_acks` false (sync "none"): acknowledgements do not wait
+  // for the store, so records do not wait kPatience either; they are written every loop pass.
   Persister(storage::DurableStore* store, std::atomic<uint64_t>& next_message_id, unsigned shard,
-            base::BlockPool& pool)
-      : store_(store), next_message_id_(next_message_id), shard_(shard), messages_(MessageMap::allocator_type(&pool)) {}
+            base::BlockPool& pool, bool durable_acks)
+      : store_(store),
+        next_message_id_(next_message_id),
+        shard_(shard),
+        patient_(durable_acks),
+        messages_(MessageMap::allocator_type(&pool)) {}
 
   bool enabled() const { return store_ != nullptr; }
   static bool persistent(const session::Session& s) { return s.expiry_interval != 0; }
@@ -166,15 +171,16 @@ class Persister {
   storage::DurableStore* store_;
   std::atomic<uint64_t>& next_message_id_;
   const unsigned shard_;
+  const bool patient_;  // records may wait kPatience
   storage::Batch batch_;
-  std::deque<Deferred> deferred_;
+  base::RingDeque<Deferred> deferred_;  // grows to the largest backlog, then allocates no more
   size_t deferred_live_ = 0;
   size_t deferred_inflight_ = 0;  // live Inflight entries
   size_t deferred_bytes_ = 0;  // record_bytes of the live entries
   uint64_t handed_over_ = 0;
   session::TimePoint pass_{};  // when the current loop pass began (the last commit() call)
   // In the order held; acks_popped_ went before (so an entry's number is acks_popped_ + index + 1).
-  std::deque<WaitingAck> acks_;
+  base::RingDeque<WaitingAck> acks_;
   uint64_t acks_popped_ = 0;
   // Reported at the end of this loop pass: nothing of theirs is left to write on this shard.
   std::vector<std::shared_ptr<DurableAck>> released_;
