@@ -16,7 +16,7 @@ QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
 
 void ShardImpl::publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack) {
   route_local(m, now);
-  if (ack) persister.hold(ack);
+  if (ack) persister.hold(*m, ack);
   for (unsigned k = 0; k < outbox.size(); ++k) {
     if (k != index) outbox[k].push_back({m, ack});
   }
@@ -32,7 +32,7 @@ void ShardImpl::drain_inbox(TimePoint now) {
   state.inbox(index).take(arrived);
   for (auto& r : arrived) {
     route_local(r.message, now);
-    if (r.ack) persister.hold(std::move(r.ack));
+    if (r.ack) persister.hold(*r.message, std::move(r.ack));
   }
   arrived.clear();  // keeps the capacity for the next swap
 }

@@ -14,6 +14,7 @@ void DurableAck::arrive(const std::shared_ptr<DurableAck>& ack, bool ok, ShardRo
 void DurableAck::arrive_all(std::vector<std::shared_ptr<DurableAck>>& acks, bool ok, ShardRouter& router) {
   std::vector<std::vector<std::shared_ptr<DurableAck>>> done(router.shard_count());
   for (auto& ack : acks) {
+    if (!ack) continue;  // reported already
     if (!ok) ack->failed.store(true, std::memory_order_relaxed);
     if (ack->remaining.fetch_sub(1, std::memory_order_acq_rel) == 1) done[ack->origin].push_back(std::move(ack));
   }

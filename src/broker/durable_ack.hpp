@@ -2,8 +2,9 @@
 // wherever it must survive (every shard's queues of persistent sessions, the retained store), or a
 // PUBREL or QoS 2 PUBLISH that may be sent only once the session's record of the flow is. Every shard that routes the
 // message, and the retained store when it keeps it, report once, after their writes for it are
-// durable; the last report hands the packet back to the origin shard, which sends it in order with
-// the client's other acknowledgements.
+// durable (a shard that keeps nothing of a QoS 1 message, or took back all it had, reports at once);
+// the last report hands the packet back to the origin shard, which sends it in order with the
+// client's other acknowledgements.
 //
 // Thread-safety: arrive() from any thread; the other fields are fixed at construction.
 #pragma once
@@ -33,8 +34,8 @@ struct DurableAck {
 
   // One report. `ok` false: a write failed, and the acknowledgement becomes an error.
   static void arrive(const std::shared_ptr<DurableAck>& ack, bool ok, ShardRouter& router);
-  // One report for each of `acks` (one commit's); those completed go back to their origin shards
-  // in one task per shard.
+  // One report for each of `acks` (one commit's; null entries are skipped); those completed go back
+  // to their origin shards in one task per shard.
   static void arrive_all(std::vector<std::shared_ptr<DurableAck>>& acks, bool ok, ShardRouter& router);
 
   std::atomic<unsigned> remaining;

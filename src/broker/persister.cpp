@@ -10,12 +10,6 @@ using session::Delivery;
 using session::Inflight;
 using session::Session;
 
-namespace {
-
-uint64_t inflight_tag(const Session& s, uint16_t packet_id) { return (s.id() << 16) | packet_id; }
-
-}  // namespace
-
 void Persister::write_session(const Session& s, uint8_t protocol_level, std::optional<int64_t> disconnected_at) {
   if (!enabled() || !persistent(s)) return;
   storage::StoredSession r;
@@ -29,6 +23,13 @@ void Persister::write_session(const Session& s, uint8_t protocol_level, std::opt
 
 void Persister::erase_session(const Session& s) {
   if (!enabled() || !persistent(s)) return;
+  // Its waiting records are taken back: written after the range deletion, they would outlive it.
+  for (const auto& d : s.queue()) {
+    if (unwritten(d.stored_put)) withdraw(d.stored_put);
+  }
+  for (const auto& f : s.inflight()) {
+    if (unwritten(f.delivery.stored_put)) withdraw(f.delivery.stored_put);
+  }
   batch_.erase_session(s.client_id());
   for (const auto& d : s.queue()) {
     if (d.stored_sequence != 0) release_message(d.message.get());
@@ -52,20 +53,37 @@ void Persister::track(Session& s, Delivery& d) {
   hold_message(d.message);
 }
 
-void Persister::write_queued(const Session& s, const Delivery& d) {
+void Persister::write_queued(const Session& s, Delivery& d) {
   if (d.stored_sequence == 0) return;
-  batch_.put_queued(s.client_id(), d.stored_sequence, to_stored(d, message_id(d.message.get())));
+  d.stored_put = defer_delivery(Deferred::Kind::Queued, s, d, d.stored_sequence, 0);
+  if (d.stored_put == 0) {
+    batch_.put_queued(s.client_id(), d.stored_sequence, to_stored(d, message_id(d.message.get())));
+  }
 }
 
-void Persister::write_inflight(const Session& s, const Inflight& f, bool was_queued) {
-  const Delivery& d = f.delivery;
+void Persister::write_inflight(const Session& s, Inflight& f, bool was_queued) {
+  Delivery& d = f.delivery;
   if (d.stored_sequence == 0) return;
-  if (was_queued) batch_.erase_queued(s.client_id(), d.stored_sequence);
-  const auto state = f.state == Inflight::State::AwaitPubAck ? storage::InflightState::AwaitPubAck
-                                                             : storage::InflightState::AwaitPubRec;
-  if (f.state == Inflight::State::AwaitPubAck) {
-    unwritten_inflight_[inflight_tag(s, f.packet_id)] = static_cast<uint32_t>(batch_.size());
+  const bool qos1 = f.state == Inflight::State::AwaitPubAck;
+  if (was_queued && unwritten(d.stored_put)) {
+    if (qos1) {
+      // Its queued record was not written: it becomes the in-flight one, and keeps its place.
+      Deferred& e = entry(d.stored_put);
+      e.kind = Deferred::Kind::Inflight;
+      e.packet_id = f.packet_id;
+      ++deferred_inflight_;
+      return;
+    }
+    withdraw(d.stored_put);
+  } else if (was_queued) {
+    batch_.erase_queued(s.client_id(), d.stored_sequence);
   }
+  d.stored_put = qos1 && !was_queued ? defer_delivery(Deferred::Kind::Inflight, s, d, 0, f.packet_id) : 0;
+  if (d.stored_put != 0) return;
+  // Written with the next commit, in order: QoS 2 (rewritten at PUBREC under the same key), a
+  // delivery whose queued record is on disk (erased in the same commit), and the rare one that is
+  // never deferred.
+  const auto state = qos1 ? storage::InflightState::AwaitPubAck : storage::InflightState::AwaitPubRec;
   batch_.put_inflight(s.client_id(), {f.packet_id, state, to_stored(d, message_id(d.message.get()))});
 }
 
@@ -80,18 +98,24 @@ void Persister::write_released(const Session& s, const Inflight& f) {
 
 void Persister::finish(const Session& s, const Delivery& d, std::optional<uint16_t> packet_id) {
   if (d.stored_sequence == 0) return;
-  if (packet_id) {
-    // A record not written yet, and never written before (QoS 1 has one), is taken back instead.
-    if (auto it = unwritten_inflight_.find(inflight_tag(s, *packet_id)); it != unwritten_inflight_.end()) {
-      batch_.withdraw(it->second);
-      unwritten_inflight_.erase(it);
-    } else {
-      batch_.erase_inflight(s.client_id(), *packet_id);
-    }
+  erase_delivery(s, d, packet_id);
+  if (d.message) release_message(d.message.get());
+}
+
+void Persister::hand_back(const Session& s, const Delivery& d, std::optional<uint16_t> packet_id) {
+  if (d.stored_sequence == 0) return;
+  erase_delivery(s, d, packet_id);
+  if (d.message) release_message(d.message.get(), false);
+}
+
+void Persister::erase_delivery(const Session& s, const Delivery& d, std::optional<uint16_t> packet_id) {
+  if (unwritten(d.stored_put)) {
+    withdraw(d.stored_put);  // not written yet, and never written before: nothing to erase
+  } else if (packet_id) {
+    batch_.erase_inflight(s.client_id(), *packet_id);
   } else {
     batch_.erase_queued(s.client_id(), d.stored_sequence);
   }
-  if (d.message) release_message(d.message.get());
 }
 
 void Persister::write_inbound_qos2(const Session& s, uint16_t packet_id) {
@@ -111,20 +135,26 @@ uint64_t Persister::hold_message(const session::MessagePtr& m) {
   auto [it, fresh] = messages_.try_emplace(m.get(), StoredMessage{0, 0});
   if (fresh) {
     it->second.id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
-    it->second.put_index = static_cast<uint32_t>(batch_.size());
-    it->second.put_generation = generation_;
-    batch_.put_message(it->second.id, to_stored(*m, ClockPair::now()));
+    Deferred e;
+    e.kind = Deferred::Kind::Message;
+    e.key = it->second.id;
+    e.message = m.get();
+    it->second.put = defer(e);
   }
   ++it->second.deliveries;
   return it->second.id;
 }
 
-void Persister::release_message(const session::Message* m) {
+void Persister::release_message(const session::Message* m, bool ack_may_go) {
   auto it = messages_.find(m);
   if (it == messages_.end()) return;
   if (--it->second.deliveries == 0) {
-    if (it->second.put_generation == generation_) {
-      batch_.withdraw(it->second.put_index);  // never written: nothing to erase
+    if (unwritten(it->second.put)) {
+      withdraw(it->second.put);  // never written: nothing to erase
+      if (it->second.ack != 0 && ack_may_go) {
+        // Nothing of the message is left to make durable here: its PUBACK need not wait.
+        released_.push_back(std::move(acks_[it->second.ack - 1 - acks_popped_].ack));
+      }
     } else {
       batch_.erase_message(it->second.id);
     }
@@ -137,18 +167,113 @@ uint64_t Persister::message_id(const session::Message* m) const {
   return it == messages_.end() ? 0 : it->second.id;
 }
 
+void Persister::hold(const session::Message& m, std::shared_ptr<DurableAck> ack) {
+  if (ack->kind == AckKind::PubAck) {
+    auto it = messages_.find(&m);
+    if (it == messages_.end()) {
+      released_.push_back(std::move(ack));  // nothing of it is kept here
+      return;
+    }
+    if (unwritten(it->second.put)) it->second.ack = acks_popped_ + acks_.size() + 1;
+  }
+  hold(std::move(ack));
+}
+
+uint64_t Persister::defer(Deferred e) {
+  if (e.kind == Deferred::Kind::Inflight) ++deferred_inflight_;
+  ++deferred_live_;
+  deferred_bytes_ += record_bytes(e);
+  e.since = pass_;
+  deferred_.push_back(e);
+  return handed_over_ + deferred_.size();
+}
+
+uint64_t Persister::defer_delivery(Deferred::Kind kind, const Session& s, const Delivery& d, uint64_t key,
+                                   uint16_t packet_id) {
+  if (!d.subscription_ids.empty() || d.shared) return 0;
+  Deferred e;
+  e.kind = kind;
+  e.qos = static_cast<uint8_t>(d.qos);
+  e.retain = d.retain;
+  e.packet_id = packet_id;
+  e.key = key;
+  e.session = &s;
+  e.message = d.message.get();
+  return defer(e);
+}
+
+size_t Persister::record_bytes(const Deferred& e) {
+  if (e.kind != Deferred::Kind::Message) return kDeliveryRecordBytes;
+  return kDeliveryRecordBytes + e.message->topic().size() + e.message->payload().size();
+}
+
+void Persister::forget(Deferred& e) {
+  if (e.kind == Deferred::Kind::Withdrawn) return;
+  deferred_bytes_ -= record_bytes(e);
+  if (e.kind == Deferred::Kind::Inflight) --deferred_inflight_;
+  e.kind = Deferred::Kind::Withdrawn;
+  --deferred_live_;
+}
+
+void Persister::withdraw(uint64_t put) { forget(entry(put)); }
+
+size_t Persister::ripe(When when, session::TimePoint now) const {
+  if (when == When::Now || !patient_ || deferred_inflight_ == 0 ||
+      batch_.byte_size() + deferred_bytes_ >= kMaxWaitingBytes) {
+    return deferred_.size();
+  }
+  size_t n = 0;  // entries are in the order of their passes
+  while (n < deferred_.size() && now - deferred_[n].since >= kPatience) ++n;
+  return n;
+}
+
+void Persister::hand_over_deferred(size_t count) {
+  const ClockPair now = ClockPair::now();
+  for (size_t i = 0; i < count; ++i) {
+    Deferred& e = deferred_.front();
+    if (e.kind == Deferred::Kind::Message) {
+      batch_.put_message(e.key, to_stored(*e.message, now));
+    } else if (e.kind != Deferred::Kind::Withdrawn) {
+      storage::StoredDelivery d;
+      d.message_id = message_id(e.message);
+      d.qos = e.qos;
+      d.retain = e.retain;
+      if (e.kind == Deferred::Kind::Queued) {
+        batch_.put_queued(e.session->client_id(), e.key, d);
+      } else {
+        batch_.put_inflight(e.session->client_id(),
+                            {e.packet_id, storage::InflightState::AwaitPubAck, std::move(d)});
+      }
+    }
+    forget(e);
+    deferred_.pop_front();
+    ++handed_over_;
+  }
+}
+
 void Persister::commit(ShardRouter& router, When when) {
-  if (!enabled() || (batch_.empty() && acks_.empty())) return;
-  if (writing_ && when == When::Ready && batch_.byte_size() < kMaxWaitingBytes) return;
+  if (!enabled()) return;
+  const session::TimePoint now = session::Clock::now();
+  pass_ = now;
+  if (!released_.empty()) {
+    DurableAck::arrive_all(released_, true, router);
+    released_.clear();
+  }
+  if (writing_ && when == When::Ready && batch_.byte_size() + deferred_bytes_ < kMaxWaitingBytes) return;
+  hand_over_deferred(ripe(when, now));
+  std::vector<std::shared_ptr<DurableAck>> acks;
+  while (!acks_.empty() && acks_.front().after <= handed_over_ + 1) {
+    if (acks_.front().ack) acks.push_back(std::move(acks_.front().ack));
+    acks_.pop_front();
+    ++acks_popped_;
+  }
+  if (batch_.empty() && acks.empty()) return;  // everything due was taken back
   writing_ = true;
-  ++generation_;
-  unwritten_inflight_.clear();
-  store_->commit(std::move(batch_), [acks = std::move(acks_), &router, shard = shard_](bool ok) mutable {
+  store_->commit(std::move(batch_), [acks = std::move(acks), &router, shard = shard_](bool ok) mutable {
     DurableAck::arrive_all(acks, ok, router);
     router.post(shard, [](Shard& s) { s.impl().persister.committed(s.impl().router); });
   });
   batch_ = {};
-  acks_ = {};
 }
 
 void Persister::committed(ShardRouter& router) {

@@ -117,8 +117,10 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     if (p.qos != QoS::AtMostOnce && state.durable_acks() &&
         (p.retain || state.persistent_subscriptions().load() > 0 ||
          (p.qos == QoS::ExactlyOnce && Persister::persistent(s)))) {
-      ack = std::make_shared<DurableAck>(router.shard_count(), index, s.id(), c.serial, p.packet_id,
-                                         p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck);
+      // From the pool: one per message, freed on whichever thread reports last.
+      ack = std::allocate_shared<DurableAck>(base::PoolAllocator<DurableAck>(&memory.pool), router.shard_count(),
+                                             index, s.id(), c.serial, p.packet_id,
+                                             p.qos == QoS::ExactlyOnce ? AckKind::PubRec : AckKind::PubAck);
     }
     if (p.retain && !keep_retained(m, ack) && c.is_v5() && p.qos != QoS::AtMostOnce) {
       outcome = ReasonCode::QuotaExceeded;  // no room for another retained message: refused

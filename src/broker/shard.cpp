@@ -48,7 +48,7 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       config(st.config()),
       memory(st.memory(idx)),
       access(st.access()),
-      persister(st.store(), st.next_message_id(), idx),
+      persister(st.store(), st.next_message_id(), idx, memory.pool, st.durable_acks()),
       sessions(std::make_unique<session::MemorySessionStore>()),
       outbox(r.shard_count()) {}
 

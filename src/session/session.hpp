@@ -48,6 +48,9 @@ struct Delivery {
   std::optional<SharedOrigin> shared;
   // The key of its record in the durable store (persistent sessions only); 0 while not stored.
   uint64_t stored_sequence = 0;
+  // Where its record waits in the store's next batch, while no earlier version of it is on disk
+  // (broker::Persister's numbering); 0 otherwise.
+  uint64_t stored_put = 0;
 };
 
 // A QoS 1/2 PUBLISH sent and not yet fully acknowledged.

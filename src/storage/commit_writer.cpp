@@ -23,8 +23,6 @@ void append(rocksdb::WriteBatch& out, const Batch& batch) {
       case Batch::OpType::EraseRange:
         out.DeleteRange(op.key, op.value);
         break;
-      case Batch::OpType::Withdrawn:
-        break;
     }
   }
 }

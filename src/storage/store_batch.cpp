@@ -8,12 +8,6 @@
 
 namespace pregon::storage {
 
-void Batch::withdraw(size_t index) {
-  Op& op = ops_.at(index);
-  bytes_ -= op.key.size() + op.value.size();
-  op = Op{OpType::Withdrawn, {}, {}};
-}
-
 void Batch::add(OpType type, std::string key, std::string value) {
   bytes_ += key.size() + value.size();
   ops_.push_back(Op{type, std::move(key), std::move(value)});

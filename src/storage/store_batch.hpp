@@ -19,7 +19,7 @@ namespace pregon::storage {
 
 class Batch {
  public:
-  enum class OpType : uint8_t { Put, Erase, EraseRange, Withdrawn };
+  enum class OpType : uint8_t { Put, Erase, EraseRange };
   struct Op {
     OpType type = OpType::Put;
     std::string key;
@@ -54,11 +54,6 @@ class Batch {
 
   void put_retained(std::string_view topic, const StoredMessage& message);
   void erase_retained(std::string_view topic);
-
-  // Takes back the Put at `index` (the size() before it was added): its record is not written. For
-  // a record that became obsolete before the batch was committed, where no earlier version of it
-  // is in the store, so that nothing needs erasing either.
-  void withdraw(size_t index);
 
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }

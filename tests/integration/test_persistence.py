@@ -4,6 +4,7 @@ Each test runs brokers one after another on one store directory, as a restarted 
 """
 import os
 import random
+import select
 import threading
 import time
 
@@ -139,6 +140,47 @@ def test_MQTT_4_3_3_1_pubrel_not_the_publish_is_resent_after_a_restart(make_brok
     assert again.type == raw.PUBREL and again.packet_id == p.packet_id, again
     sub.send(raw.pubcomp(p.packet_id))
     sub.close()
+
+
+def test_puback_waits_only_for_what_must_still_be_stored(make_broker, tmp_path):
+    """A QoS 1 message its persistent subscriber acknowledged before the store wrote it need not
+    survive anywhere: its publisher's PUBACK goes without waiting for a commit. One whose delivery
+    is still open is acknowledged once its record is durable, and survives a crash; the other is
+    not brought back by it."""
+    # A one-second group commit window keeps the store busy while the second message goes through.
+    settings = store_settings(tmp_path, batch_window_us=1_000_000)
+    b = make_broker(**settings)
+    sub, _ = raw.RawClient.connected(b, "early-sub", clean=False)
+    sub.send(raw.subscribe(1, [("early/#", 1)]))
+    sub.expect(raw.SUBACK)
+    first, _ = raw.RawClient.connected(b, "early-pub-1")
+    first.send(raw.publish("early/a", b"kept", qos=1, packet_id=1))
+    assert sub.expect(raw.PUBLISH).payload == b"kept"  # not acknowledged: it must be stored
+    second, _ = raw.RawClient.connected(b, "early-pub-2")
+    second.send(raw.publish("early/b", b"done", qos=1, packet_id=2))
+    done = sub.expect(raw.PUBLISH)
+    assert done.payload == b"done"
+    sub.send(raw.puback(done.packet_id))
+
+    readable, _, _ = select.select([first.sock, second.sock], [], [], 30)
+    assert readable == [second.sock], "the delivered message was acknowledged before the stored one"
+    assert second.expect(raw.PUBACK).packet_id == 2
+    assert first.expect(raw.PUBACK, timeout=30).packet_id == 1
+    sub.close()
+
+    b = restart(make_broker, b, "sigkill", settings)
+    sub, ack = raw.RawClient.connected(b, "early-sub", clean=False)
+    assert ack.session_present
+    again = sub.expect(raw.PUBLISH)
+    assert again.payload == b"kept" and again.dup, "[MQTT-4.4.0-1] the open delivery is resent"
+    sub.send(raw.puback(again.packet_id))
+    marker, _ = raw.RawClient.connected(b, "early-marker")
+    marker.send(raw.publish("early/c", b"marker", qos=1, packet_id=3))
+    after = sub.expect(raw.PUBLISH)
+    assert after.payload == b"marker", "the acknowledged delivery did not come back"
+    sub.send(raw.puback(after.packet_id))
+    for c in (sub, first, second, marker):
+        c.close()
 
 
 def test_session_expiry_continues_on_wall_clock_time_across_a_restart(make_broker, tmp_path):
