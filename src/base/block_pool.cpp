@@ -2,6 +2,7 @@
 
 #include <sanitizer/asan_interface.h>
 
+#include <algorithm>
 #include <bit>
 #include <new>
 
@@ -9,9 +10,12 @@ namespace pregon::base {
 
 namespace {
 constexpr uint32_t kNoClass = ~uint32_t{0};
+// The pool this thread allocates from, if any: its blocks freed here skip the atomics.
+thread_local BlockPool* t_home = nullptr;
 }  // namespace
 
 BlockPool::~BlockPool() {
+  if (t_home == this) t_home = nullptr;
   for (size_t c = 0; c < kClasses; ++c) {
     FreeBlock* lists[2] = {local_[c], returned_[c].exchange(nullptr, std::memory_order_acquire)};
     for (FreeBlock* b : lists) {
@@ -31,6 +35,7 @@ void* BlockPool::allocate(BlockPool* pool, size_t bytes) {
   void* block;
   Header h{pool, static_cast<uint32_t>(c)};
   if (pool != nullptr && c < kClasses) {
+    t_home = pool;
     block = pool->take(c);
   } else {
     block = ::operator new(total);
@@ -41,13 +46,20 @@ void* BlockPool::allocate(BlockPool* pool, size_t bytes) {
 }
 
 void* BlockPool::take(size_t c) {
-  if (local_[c] == nullptr) local_[c] = returned_[c].exchange(nullptr, std::memory_order_acquire);
+  size_t owned = owned_.load(std::memory_order_relaxed);
+  if (local_[c] == nullptr) {
+    // The stack first, then its bytes: a pusher adds the bytes before it pushes, so every block
+    // taken here has been counted (a few not yet taken may be too; they are later).
+    local_[c] = returned_[c].exchange(nullptr, std::memory_order_acquire);
+    if (local_[c] != nullptr) owned += returned_bytes_.exchange(0, std::memory_order_relaxed);
+  }
   if (FreeBlock* b = local_[c]) {
     local_[c] = b->next;
     ASAN_UNPOISON_MEMORY_REGION(b, class_bytes(c));
-    cached_.fetch_sub(class_bytes(c), std::memory_order_relaxed);
+    owned_.store(owned - std::min(owned, class_bytes(c)), std::memory_order_relaxed);
     return b;
   }
+  owned_.store(owned, std::memory_order_relaxed);
   return ::operator new(class_bytes(c));
 }
 
@@ -58,17 +70,35 @@ void BlockPool::free(void* p) noexcept {
     ::operator delete(static_cast<void*>(h));
     return;
   }
+  const size_t bytes = class_bytes(h->size_class);
+  if (BlockPool* pool = h->pool; pool == t_home) {
+    if (pool->owned_.load(std::memory_order_relaxed) + bytes <= pool->max_cached_) {
+      pool->keep(h, bytes);
+    } else {
+      ::operator delete(static_cast<void*>(h));
+    }
+    return;
+  }
   h->pool->give_back(h);
+}
+
+void BlockPool::keep(Header* h, size_t bytes) noexcept {
+  auto* b = reinterpret_cast<FreeBlock*>(h);
+  const size_t c = h->size_class;
+  ASAN_POISON_MEMORY_REGION(reinterpret_cast<std::byte*>(b) + sizeof(FreeBlock), bytes - sizeof(FreeBlock));
+  b->next = local_[c];
+  local_[c] = b;
+  owned_.store(owned_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
 }
 
 void BlockPool::give_back(Header* h) noexcept {
   const size_t c = h->size_class;
   const size_t bytes = class_bytes(c);
-  if (cached_.load(std::memory_order_relaxed) + bytes > max_cached_) {
+  if (returned_bytes_.load(std::memory_order_relaxed) + owned_.load(std::memory_order_relaxed) + bytes > max_cached_) {
     ::operator delete(static_cast<void*>(h));
     return;
   }
-  cached_.fetch_add(bytes, std::memory_order_relaxed);
+  returned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   auto* b = reinterpret_cast<FreeBlock*>(h);
   // Under AddressSanitizer a cached block stays poisoned (all but its link) until it is handed out
   // again, so a use after free of a pooled message is still caught. Poisoned before the push: once

@@ -3,17 +3,22 @@
 // pool and is the only one that allocates from it; a block may be freed on any thread, because the
 // last reference to a message can be dropped by any thread that delivered it.
 //
-// Every block starts with a header that names its pool and size class. Freeing pushes the block on
-// its pool's lock-free return stack (one compare-and-swap); the owner takes that whole stack in one
-// exchange when its private free list runs dry. Only the owner pops, so the stack needs no ABA guard.
+// Every block starts with a header that names its pool and size class. A pool's owner is the
+// thread that allocates from it (allocate() binds the calling thread to the pool). Freeing a block
+// on its owner's thread puts it on the owner's private free list with no atomic operation (most
+// messages die on the thread that made them). On any other thread it goes on the owner's lock-free
+// return stack (one compare-and-swap), which the owner takes whole, in one exchange, when its list
+// runs dry. Only the owner pops, so the stack needs no ABA guard.
 // Blocks larger than the largest class, and blocks asked of no pool, come from operator new and
 // carry a null pool in their header, so that one `free` serves every block.
 //
-// Memory bound: a pool keeps at most `max_cached_bytes` of free blocks; a block freed beyond that
+// Memory bound: a pool keeps at most about `max_cached_bytes` of free blocks (its private list and
+// its return stack are checked separately, so briefly up to twice that); a block freed beyond that
 // goes back to the system allocator, so a burst (a million queued messages, later acknowledged)
 // does not pin its peak forever.
 //
-// Ownership: a pool must outlive every block it handed out; the destructor frees the cached blocks.
+// Ownership: a pool must outlive every block it handed out and its owner thread's last free; the
+// destructor frees the cached blocks.
 // Thread-safety: allocate() on the owner thread only; free() on any thread.
 #pragma once
 
@@ -43,7 +48,9 @@ class BlockPool {
   static void free(void* p) noexcept;
 
   // Bytes held in free blocks (both lists), for metrics and tests.
-  size_t cached_bytes() const { return cached_.load(std::memory_order_relaxed); }
+  size_t cached_bytes() const {
+    return owned_.load(std::memory_order_relaxed) + returned_bytes_.load(std::memory_order_relaxed);
+  }
 
  private:
   struct FreeBlock {
@@ -57,10 +64,14 @@ class BlockPool {
 
   static size_t class_bytes(size_t c) { return kMinBlock << c; }
   void* take(size_t c);
-  void give_back(Header* h) noexcept;
+  void keep(Header* h, size_t bytes) noexcept;       // owner thread: onto the private list
+  void give_back(Header* h) noexcept;                // any thread: onto the return stack
 
   const size_t max_cached_;
-  std::atomic<size_t> cached_{0};
+  // Bytes on the private list: written by the owner only (a plain load and store, no locked
+  // instruction), atomic so that cached_bytes() may read it from another thread.
+  std::atomic<size_t> owned_{0};
+  std::atomic<size_t> returned_bytes_{0};  // on the return stack, added before each push
   std::array<FreeBlock*, kClasses> local_{};                // owner thread only
   std::array<std::atomic<FreeBlock*>, kClasses> returned_{};  // any thread pushes; the owner takes all
 };
