@@ -297,9 +297,13 @@ def test_MQTT_3_12_4_1_pingreq_flood_without_reading_is_held_back_and_all_answer
     b = make_broker(limits={"output_buffer_bytes": 65536})
     by = Bystander(b)
     c, _ = RawClient.connected(b, cid("pinger"))
+    # Small buffers on this side; the broker's receive buffer may still grow to tcp_rmem's maximum
+    # (32 MiB here), which the cap leaves far behind.
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 16)
     c.sock.setblocking(False)
     chunk = raw.pingreq() * 4096
-    sent, cap = 0, 64 << 20  # far above what the kernel's socket buffers hold between the two
+    sent, cap = 0, 256 << 20
     pending = memoryview(chunk)
     while sent < cap:
         try:
