@@ -159,6 +159,14 @@ class Broker:
             self.proc.wait()
         self._log_file.close()
 
+    def rss_kib(self):
+        """The process's resident memory (VmRSS), in KiB."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmRSS")
+
     def wait_for_log(self, text, timeout=30):
         """Waits until `text` appears in the log: for events the broker reports only there."""
         deadline = time.monotonic() + timeout

@@ -230,14 +230,7 @@ void GeneratorLoop::flush(uint32_t index) {
       return;
     }
   }
-  const bool want = c.pending() > 0;
-  if (want != c.write_armed) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);
-    ev.data.u64 = index;
-    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
-    c.write_armed = want;
-  }
+  arm_write(index, c.pending() > 0);
 }
 
 void GeneratorLoop::flush_stream(uint32_t index) {
@@ -258,7 +251,11 @@ void GeneratorLoop::flush_stream(uint32_t index) {
     if (s.buffered() > 0 || c.pending() == 0 || !s.open()) break;
   }
   // Output waiting for a handshake needs no EPOLLOUT: the handshake's answer comes as input.
-  const bool want = s.wants_write() || (s.open() && c.pending() > 0);
+  arm_write(index, s.wants_write() || (s.open() && c.pending() > 0));
+}
+
+void GeneratorLoop::arm_write(uint32_t index, bool want) {
+  BenchClient& c = clients_[index];
   if (want != c.write_armed) {
     epoll_event ev{};
     ev.events = EPOLLIN | (want ? EPOLLOUT : 0u);

@@ -57,6 +57,8 @@ class GeneratorLoop {
   void flush_all();
   void flush(uint32_t index);
   void flush_stream(uint32_t index);
+  // EPOLLOUT on the client's socket while `want`; an epoll_ctl only when that changes.
+  void arm_write(uint32_t index, bool want);
   void queue_output(uint32_t index);
   void poll(int timeout_ms);
   void on_readable(uint32_t index);

@@ -122,14 +122,6 @@ def test_retained_count_budget_refuses_5_0_and_keeps_routing_3_1_1(make_broker):
     assert sorted(retained) == [("r/a", b"replaced"), ("r/b", b"v5")]
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 def test_slow_consumer_flood_stays_within_budgets(make_broker):
     """A subscriber that never reads while a publisher floods for 30 s: pregon's memory stays within
     its budgets plus a constant, the other subscriber keeps receiving, and the drops are counted."""
@@ -143,7 +135,7 @@ def test_slow_consumer_flood_stays_within_budgets(make_broker):
     stalled.expect(raw.SUBACK)
     reader = PahoClient(b, "keeps-reading")
     reader.subscribe("flood/#", qos=1)
-    baseline = rss_kib(b.proc.pid)
+    baseline = b.rss_kib()
 
     stop = time.monotonic() + 30
     sent = [0]
@@ -163,7 +155,7 @@ def test_slow_consumer_flood_stays_within_budgets(make_broker):
     peak = baseline
     received_in_last_5s = 0
     while t.is_alive():
-        peak = max(peak, rss_kib(b.proc.pid))
+        peak = max(peak, b.rss_kib())
         try:
             reader.wait_message(timeout=1)
             if time.monotonic() > stop - 5:

@@ -45,13 +45,24 @@ def session_expiry(seconds):
     return p
 
 
+def will_delay(seconds):
+    p = Properties(PacketTypes.WILLMESSAGE)
+    p.WillDelayInterval = seconds
+    return p
+
+
+def offline_watcher(b, client_id, topic_filter, qos=1):
+    """A persistent 3.1.1 session subscribed to `topic_filter`, left offline."""
+    watcher = PahoClient(b, client_id, clean_session=False)
+    watcher.subscribe(topic_filter, qos=qos)
+    watcher.disconnect()
+
+
 @pytest.mark.parametrize("how", ["graceful", "sigkill"])
 def test_sessions_subscriptions_queues_and_retained_survive_a_restart(make_broker, tmp_path, how):
     settings = store_settings(tmp_path)
     b = make_broker(**settings)
-    v3 = PahoClient(b, "keeper-311", clean_session=False)
-    v3.subscribe("keep/#", qos=1)
-    v3.disconnect()
+    offline_watcher(b, "keeper-311", "keep/#")
     v5 = PahoClient(b, "keeper-5", protocol=5, clean_session=False, properties=session_expiry(3600))
     v5.subscribe("keep/#", qos=2)
     v5.disconnect()
@@ -262,9 +273,7 @@ def crash_and_count(make_broker, tmp_path, qos, total=20000, crashes=3, online=F
     # A queue deep enough for every message: this test is about durability, not memory budgets.
     settings = {**store_settings(tmp_path), "limits": {"max_queued_messages": 2 * total}}
     b = make_broker(**settings)
-    sub = PahoClient(b, "crash-sub", clean_session=False)
-    sub.subscribe("crash/t", qos=qos)
-    sub.disconnect()
+    offline_watcher(b, "crash-sub", "crash/t", qos)
     current = [b]
     receiver = None
     if online:
@@ -388,11 +397,8 @@ def test_on_corruption_fail_refuses_to_start_with_a_clear_message(make_broker, t
 def test_MQTT_3_1_2_8_wills_of_clients_connected_at_a_crash_are_published_after_restart(make_broker, tmp_path):
     settings = store_settings(tmp_path)
     b = make_broker(**settings)
-    watcher = PahoClient(b, "will-watcher", clean_session=False)
-    watcher.subscribe("wills/#", qos=1)
-    watcher.disconnect()
-    delayed = Properties(PacketTypes.WILLMESSAGE)
-    delayed.WillDelayInterval = 1
+    offline_watcher(b, "will-watcher", "wills/#")
+    delayed = will_delay(1)
     PahoClient(b, "doomed-311", clean_session=False,
                will=dict(topic="wills/doomed-311", payload=b"gone", qos=1))
     PahoClient(b, "doomed-5", protocol=5, clean_session=False, properties=session_expiry(3600),
@@ -423,11 +429,8 @@ def test_MQTT_3_1_2_8_v5_waiting_wills_survive_two_crashes_and_go_out_once(make_
     two SIGKILLs, both for a client gone before the first crash and for one connected at it."""
     settings = store_settings(tmp_path)
     b = make_broker(**settings)
-    watcher = PahoClient(b, "waiting-watcher", clean_session=False)
-    watcher.subscribe("waiting/#", qos=1)
-    watcher.disconnect()
-    delayed = Properties(PacketTypes.WILLMESSAGE)
-    delayed.WillDelayInterval = 3
+    offline_watcher(b, "waiting-watcher", "waiting/#")
+    delayed = will_delay(3)
     before = PahoClient(b, "gone-before", protocol=5, clean_session=False, properties=session_expiry(3600),
                         will=dict(topic="waiting/gone-before", payload=b"before", qos=1, properties=delayed))
     before.close_abruptly()

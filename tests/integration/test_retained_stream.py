@@ -22,14 +22,6 @@ COUNT = 200_000
 PAYLOAD = b"p" * 200
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 def dropped(b):
     return total(metrics(b), "pregon_messages_dropped_total")
 
@@ -41,11 +33,11 @@ def topic_of(i):
 def subscribe_and_count(b, qos):
     """Subscribes to `#` and reads all COUNT retained messages; returns (topics, RSS growth in KiB)."""
     sub, _ = raw.RawClient.connected(b, f"all-{qos}", timeout=60)
-    baseline = rss_kib(b.proc.pid)
+    baseline = b.rss_kib()
     peak = [baseline]
 
     def sample():
-        peak[0] = max(peak[0], rss_kib(b.proc.pid))
+        peak[0] = max(peak[0], b.rss_kib())
 
     assert sub.subscribe(1, [("#", qos)]) == [qos]
     reader = PublishReader(sub)
