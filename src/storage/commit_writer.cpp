@@ -11,17 +11,18 @@
 namespace pregon::storage {
 namespace {
 
-void append(rocksdb::WriteBatch& out, const Batch& batch) {
+void append(rocksdb::WriteBatch& out, const Batch& batch, rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled) {
   for (const Batch::Op& op : batch.ops()) {
+    rocksdb::ColumnFamilyHandle* family = op.column == Batch::Column::Spilled ? &spilled : db.DefaultColumnFamily();
     switch (op.type) {
       case Batch::OpType::Put:
-        out.Put(op.key, op.value);
+        out.Put(family, op.key, op.value);
         break;
       case Batch::OpType::Erase:
-        out.Delete(op.key);
+        out.Delete(family, op.key);
         break;
       case Batch::OpType::EraseRange:
-        out.DeleteRange(op.key, op.value);
+        out.DeleteRange(family, op.key, op.value);
         break;
     }
   }
@@ -29,9 +30,9 @@ void append(rocksdb::WriteBatch& out, const Batch& batch) {
 
 }  // namespace
 
-CommitWriter::CommitWriter(rocksdb::DB& db, SyncMode mode, std::chrono::microseconds window,
-                           size_t max_writes)
-    : db_(db), mode_(mode), window_(window), max_writes_(max_writes == 0 ? 1 : max_writes) {
+CommitWriter::CommitWriter(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled, SyncMode mode,
+                           std::chrono::microseconds window, size_t max_writes)
+    : db_(db), spilled_(spilled), mode_(mode), window_(window), max_writes_(max_writes == 0 ? 1 : max_writes) {
   if (mode_ != SyncMode::None) writer_ = std::thread([this] { run(); });
 }
 
@@ -49,7 +50,7 @@ void CommitWriter::submit(Batch batch, Callback on_durable) {
   commits_.fetch_add(1, std::memory_order_relaxed);
   if (mode_ == SyncMode::None) {
     rocksdb::WriteBatch wb;
-    append(wb, batch);
+    append(wb, batch, db_, spilled_);
     const bool ok = batch.empty() || write_batch(wb, false, 1);
     if (on_durable) on_durable(ok);
     return;
@@ -130,7 +131,7 @@ bool CommitWriter::write(const std::vector<Pending>& group) {
   bool any = false;
   for (const Pending& p : group) {
     any = any || !p.batch.empty();
-    append(wb, p.batch);
+    append(wb, p.batch, db_, spilled_);
   }
   if (!any) return true;  // only barriers: everything before them is already durable
   return write_batch(wb, true, group.size());

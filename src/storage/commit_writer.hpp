@@ -34,8 +34,9 @@ class CommitWriter {
  public:
   using Callback = std::function<void(bool ok)>;
 
-  CommitWriter(rocksdb::DB& db, SyncMode mode, std::chrono::microseconds window,
-               size_t max_writes);
+  // `spilled`: the column family of Batch::Column::Spilled operations.
+  CommitWriter(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled, SyncMode mode,
+               std::chrono::microseconds window, size_t max_writes);
   ~CommitWriter();
   CommitWriter(const CommitWriter&) = delete;
   CommitWriter& operator=(const CommitWriter&) = delete;
@@ -60,6 +61,7 @@ class CommitWriter {
   bool write_batch(rocksdb::WriteBatch& batch, bool sync, size_t commits);
 
   rocksdb::DB& db_;
+  rocksdb::ColumnFamilyHandle& spilled_;
   const SyncMode mode_;
   const std::chrono::microseconds window_;
   const size_t max_writes_;

@@ -72,14 +72,17 @@ struct LoadStats {
   uint64_t inbound_qos2 = 0;
   uint64_t messages = 0;
   uint64_t retained = 0;
+  uint64_t spilled = 0;
   uint64_t skipped = 0;  // records whose key or value could not be decoded (logged, not returned)
 };
 
 // Receives the records during load(), in key order: all messages (by id), then all retained
 // messages (by topic), then client by client: the session record first, then its subscriptions,
 // its queue in sequence order, its in-flight entries and inbound QoS 2 ids by packet id. Records
-// of a client may appear without a session record if they were written without one. The views
-// are valid only during the call; records are handed over by value. Default: ignore.
+// of a client may appear without a session record if they were written without one. Last, client
+// by client in sequence order, the keys of spilled queue entries (their records stay on disk until
+// read_spilled). The views are valid only during the call; records are handed over by value.
+// Default: ignore.
 class LoadVisitor {
  public:
   virtual ~LoadVisitor() = default;
@@ -91,12 +94,15 @@ class LoadVisitor {
                          StoredDelivery&& /*delivery*/) {}
   virtual void on_inflight(std::string_view /*client_id*/, StoredInflight&& /*inflight*/) {}
   virtual void on_inbound_qos2(std::string_view /*client_id*/, uint16_t /*packet_id*/) {}
+  virtual void on_spilled(std::string_view /*client_id*/, uint64_t /*sequence*/) {}
 };
 
 class DurableStore {
  public:
   using Options = StoreOptions;
   using RetainedCallback = std::function<void(std::string_view topic, StoredMessage&& message)>;
+  // A spilled queue entry; nullopt for one whose record does not decode (logged).
+  using SpilledCallback = std::function<void(uint64_t sequence, std::optional<StoredSpilled>&& entry)>;
 
   // Opens (creating if missing) the store in options.dir and verifies every file's checksums.
   // Damage (corruption, garbage in its files, a missing or garbled CURRENT/MANIFEST) is handled
@@ -133,6 +139,14 @@ class DurableStore {
 
   // Streams the retained messages only, in topic order.
   base::Expected<LoadStats, StoreError> for_each_retained(const RetainedCallback& callback) const;
+
+  // Reads a client's spilled queue entries from `from_sequence` on, in sequence order: at most
+  // `max_count` of them, and none after the one that brings the values read to `max_bytes`. Sees
+  // what was durable when it began (commits still being written are not seen). `spilled` counts
+  // the entries passed on.
+  base::Expected<LoadStats, StoreError> read_spilled(std::string_view client_id, uint64_t from_sequence,
+                                                     size_t max_count, size_t max_bytes,
+                                                     const SpilledCallback& callback) const;
 
   StoreCounters counters() const;
 

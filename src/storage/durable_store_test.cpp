@@ -11,6 +11,7 @@
 
 #include "storage/record_codec.hpp"
 #include "storage/store_keys.hpp"
+#include "storage/store_open.hpp"
 #include "storage/storage_test_support.hpp"
 
 namespace pregon::storage {
@@ -266,20 +267,25 @@ TEST(DurableStore, UndecodableRecordsAreSkippedAndCounted) {
   {
     // Records this build cannot read, written behind the store's back.
     rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), tmp.store_dir().string(), &raw).ok());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), tmp.store_dir().string(),
+                                  {{rocksdb::kDefaultColumnFamilyName, {}}, {kSpilledColumnFamily, {}}}, &handles, &raw)
+                    .ok());
     std::unique_ptr<rocksdb::DB> db(raw);
     rocksdb::WriteOptions w;
     EXPECT_TRUE(db->Put(w, session_key("bad"), "\x01garbage").ok());
     EXPECT_TRUE(db->Put(w, session_key("other"), encode_record(sample_session("mismatch"))).ok());
     EXPECT_TRUE(db->Put(w, retained_key("broken"), "").ok());
     EXPECT_TRUE(db->Put(w, std::string("\x07unknown-kind"), "x").ok());
+    EXPECT_TRUE(db->Put(w, handles[1], queued_key("good", 1), "x").ok());  // not a spilled key
+    for (auto* h : handles) delete h;
     EXPECT_TRUE(db->Close().ok());
   }
   auto store = open_store(tmp.store_dir());
   ASSERT_TRUE(store);
   LoadStats stats;
   RecordingVisitor v = load_all(*store, &stats);
-  EXPECT_EQ(stats.skipped, 4u);
+  EXPECT_EQ(stats.skipped, 5u);
   ASSERT_EQ(v.sessions.size(), 1u);
   EXPECT_EQ(v.sessions[0].client_id, "good");
   EXPECT_EQ(v.subscriptions.size(), 2u);
@@ -289,6 +295,62 @@ TEST(DurableStore, UndecodableRecordsAreSkippedAndCounted) {
   ASSERT_TRUE(retained);
   EXPECT_EQ(retained->retained, 1u);
   EXPECT_EQ(retained->skipped, 1u);
+}
+
+// What read_spilled passed on, by sequence.
+std::vector<std::pair<uint64_t, std::string>> read_spilled(const DurableStore& store, std::string_view client,
+                                                           uint64_t from, size_t max_count,
+                                                           size_t max_bytes = SIZE_MAX) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  auto stats = store.read_spilled(client, from, max_count, max_bytes,
+                                  [&](uint64_t sequence, std::optional<StoredSpilled>&& e) {
+                                    out.emplace_back(sequence, e ? e->message.topic : "(undecodable)");
+                                  });
+  EXPECT_TRUE(stats) << (stats ? "" : stats.error().message);
+  return out;
+}
+
+TEST(DurableStore, SpilledEntriesAreReadBackByClientFromASequence) {
+  TempDir tmp;
+  auto store = open_store(tmp.store_dir());
+  ASSERT_TRUE(store);
+  Batch batch;
+  add_client(batch, "a");
+  add_client(batch, "ab");
+  for (uint64_t seq = 10; seq < 15; ++seq) {
+    batch.put_spilled("a", seq, StoredSpilled{sample_delivery(0), sample_message("a/" + std::to_string(seq))});
+  }
+  batch.put_spilled("ab", 1, StoredSpilled{sample_delivery(0), sample_message("ab/1")});
+  ASSERT_TRUE(commit_and_wait(*store, std::move(batch)));
+
+  using Read = std::vector<std::pair<uint64_t, std::string>>;
+  EXPECT_EQ(read_spilled(*store, "a", 0, 3), (Read{{10, "a/10"}, {11, "a/11"}, {12, "a/12"}}));
+  EXPECT_EQ(read_spilled(*store, "a", 13, 100), (Read{{13, "a/13"}, {14, "a/14"}}));  // not "ab"'s
+  EXPECT_EQ(read_spilled(*store, "a", 0, 100, 1).size(), 1u);  // the byte limit stops after one
+  EXPECT_TRUE(read_spilled(*store, "b", 0, 100).empty());
+
+  // Recovery sees their keys only, after everything else, client by client in sequence order.
+  struct Keys : RecordingVisitor {
+    std::vector<std::pair<std::string, uint64_t>> spilled;
+    void on_spilled(std::string_view client, uint64_t sequence) override {
+      order.push_back("spilled");
+      spilled.emplace_back(std::string(client), sequence);
+    }
+  } keys;
+  auto stats = store->load(keys);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->spilled, 6u);
+  EXPECT_EQ(keys.order.back(), "spilled");
+  ASSERT_EQ(keys.spilled.size(), 6u);
+  EXPECT_EQ(keys.spilled.front(), (std::pair<std::string, uint64_t>{"a", 10}));
+  EXPECT_EQ(keys.spilled.back(), (std::pair<std::string, uint64_t>{"ab", 1}));
+
+  Batch erase;
+  erase.erase_spilled("a", 10);
+  erase.erase_session("ab");
+  ASSERT_TRUE(commit_and_wait(*store, std::move(erase)));
+  EXPECT_EQ(read_spilled(*store, "a", 0, 100).front().first, 11u);
+  EXPECT_TRUE(read_spilled(*store, "ab", 0, 100).empty());
 }
 
 TEST(DurableStore, SecondOpenOfTheSameDirectoryFailsWithoutQuarantine) {

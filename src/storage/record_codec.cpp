@@ -178,6 +178,13 @@ std::string encode_record(const StoredSession& s) {
   });
 }
 
+std::string encode_record(const StoredSpilled& s) {
+  return encode_with([&](ByteWriter& w) {
+    write_delivery(w, s.delivery);
+    write_message(w, s.message);
+  });
+}
+
 DecodeResult<StoredMessage> decode_message(std::span<const uint8_t> bytes) {
   return decode_with<StoredMessage>(bytes, [](ByteReader& r) { return read_message(r); });
 }
@@ -228,6 +235,15 @@ DecodeResult<StoredSession> decode_session(std::span<const uint8_t> bytes) {
       s.will = std::move(will);
     }
     s.protocol_version = r.u8();
+    return s;
+  });
+}
+
+DecodeResult<StoredSpilled> decode_spilled(std::span<const uint8_t> bytes) {
+  return decode_with<StoredSpilled>(bytes, [](ByteReader& r) {
+    StoredSpilled s;
+    s.delivery = read_delivery(r);
+    s.message = read_message(r);
     return s;
   });
 }

@@ -37,12 +37,14 @@ std::string encode_record(const StoredSubscription& subscription);
 std::string encode_record(const StoredDelivery& delivery);
 std::string encode_record(const StoredInflight& inflight);
 std::string encode_record(const StoredSession& session);
+std::string encode_record(const StoredSpilled& spilled);
 
 DecodeResult<StoredMessage> decode_message(std::span<const uint8_t> bytes);
 DecodeResult<StoredSubscription> decode_subscription(std::span<const uint8_t> bytes);
 DecodeResult<StoredDelivery> decode_delivery(std::span<const uint8_t> bytes);
 DecodeResult<StoredInflight> decode_inflight(std::span<const uint8_t> bytes);
 DecodeResult<StoredSession> decode_session(std::span<const uint8_t> bytes);
+DecodeResult<StoredSpilled> decode_spilled(std::span<const uint8_t> bytes);
 
 // Views a std::string (as returned by encode_record, or a RocksDB value) as bytes.
 inline std::span<const uint8_t> as_bytes(std::string_view s) {

@@ -70,6 +70,12 @@ TEST(RecordCodec, DeliveryRoundTrips) {
   expect_round_trip(plain, decode_delivery);
 }
 
+TEST(RecordCodec, SpilledEntryRoundTrips) {
+  StoredDelivery d = sample_delivery(0);
+  expect_round_trip(StoredSpilled{d, sample_message("spilled/topic", std::string(1000, 'x'))}, decode_spilled);
+  expect_round_trip(StoredSpilled{}, decode_spilled);
+}
+
 TEST(RecordCodec, InflightRoundTripsEveryState) {
   for (auto state : {InflightState::AwaitPubAck, InflightState::AwaitPubRec,
                      InflightState::AwaitPubComp}) {

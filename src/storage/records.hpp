@@ -82,6 +82,15 @@ struct StoredDelivery {
   bool operator==(const StoredDelivery&) const = default;
 };
 
+// A queued delivery kept on disk past its session's in-memory budget (a spilled queue), with its own
+// copy of the message: it is read back alone, by sequence, when the queue has room again.
+struct StoredSpilled {
+  StoredDelivery delivery;  // delivery.message_id unused (0)
+  StoredMessage message;
+
+  bool operator==(const StoredSpilled&) const = default;
+};
+
 // Where an outgoing QoS 1/2 PUBLISH stands in its flow (4.3.2, 4.3.3).
 enum class InflightState : uint8_t {
   AwaitPubAck = 0,   // QoS 1 PUBLISH sent

@@ -8,9 +8,9 @@
 
 namespace pregon::storage {
 
-void Batch::add(OpType type, std::string key, std::string value) {
+void Batch::add(OpType type, std::string key, std::string value, Column column) {
   bytes_ += key.size() + value.size();
-  ops_.push_back(Op{type, std::move(key), std::move(value)});
+  ops_.push_back(Op{type, column, std::move(key), std::move(value)});
 }
 
 void Batch::put_session(const StoredSession& session) {
@@ -19,6 +19,7 @@ void Batch::put_session(const StoredSession& session) {
 
 void Batch::erase_session(std::string_view client_id) {
   add(OpType::EraseRange, client_prefix(client_id), client_prefix_end(client_id));
+  add(OpType::EraseRange, client_prefix(client_id), client_prefix_end(client_id), Column::Spilled);
 }
 
 void Batch::put_subscription(std::string_view client_id, const StoredSubscription& subscription) {
@@ -42,6 +43,14 @@ void Batch::put_queued(std::string_view client_id, uint64_t sequence,
 
 void Batch::erase_queued(std::string_view client_id, uint64_t sequence) {
   add(OpType::Erase, queued_key(client_id, sequence), {});
+}
+
+void Batch::put_spilled(std::string_view client_id, uint64_t sequence, const StoredSpilled& spilled) {
+  add(OpType::Put, spilled_key(client_id, sequence), encode_record(spilled), Column::Spilled);
+}
+
+void Batch::erase_spilled(std::string_view client_id, uint64_t sequence) {
+  add(OpType::Erase, spilled_key(client_id, sequence), {}, Column::Spilled);
 }
 
 void Batch::put_inflight(std::string_view client_id, const StoredInflight& inflight) {

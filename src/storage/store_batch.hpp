@@ -20,16 +20,19 @@ namespace pregon::storage {
 class Batch {
  public:
   enum class OpType : uint8_t { Put, Erase, EraseRange };
+  // The column family: spilled queue entries are kept apart (store_open.cpp says why).
+  enum class Column : uint8_t { Main, Spilled };
   struct Op {
     OpType type = OpType::Put;
+    Column column = Column::Main;
     std::string key;
     std::string value;  // the record for Put; the (exclusive) end key for EraseRange
   };
 
   // The session record itself (keyed by session.client_id).
   void put_session(const StoredSession& session);
-  // Erases the session and every key of that client: subscriptions, queue, in-flight and inbound
-  // QoS 2 ids (one range deletion).
+  // Erases the session and every key of that client: subscriptions, queue, spilled queue, in-flight
+  // and inbound QoS 2 ids (one range deletion per column family).
   void erase_session(std::string_view client_id);
 
   void put_subscription(std::string_view client_id, const StoredSubscription& subscription);
@@ -42,6 +45,11 @@ class Batch {
   // A session's queue of deliveries not yet sent; load() returns it in sequence order.
   void put_queued(std::string_view client_id, uint64_t sequence, const StoredDelivery& delivery);
   void erase_queued(std::string_view client_id, uint64_t sequence);
+
+  // The part of a queue kept on disk only, past the session's in-memory budget; read back with
+  // DurableStore::read_spilled.
+  void put_spilled(std::string_view client_id, uint64_t sequence, const StoredSpilled& spilled);
+  void erase_spilled(std::string_view client_id, uint64_t sequence);
 
   // Keyed by inflight.packet_id.
   void put_inflight(std::string_view client_id, const StoredInflight& inflight);
@@ -62,7 +70,7 @@ class Batch {
   const std::vector<Op>& ops() const { return ops_; }
 
  private:
-  void add(OpType type, std::string key, std::string value);
+  void add(OpType type, std::string key, std::string value, Column column = Column::Main);
 
   std::vector<Op> ops_;
   size_t bytes_ = 0;

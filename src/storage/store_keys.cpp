@@ -79,6 +79,12 @@ std::string inbound_qos2_key(std::string_view client_id, uint16_t packet_id) {
   return key;
 }
 
+std::string spilled_key(std::string_view client_id, uint64_t sequence) {
+  std::string key = client_key(client_id, ClientKeyKind::Spilled);
+  ByteWriter(key).u64(sequence);
+  return key;
+}
+
 std::string kind_begin(KeyKind kind) { return std::string(1, static_cast<char>(kind)); }
 
 std::string kind_end(KeyKind kind) {
@@ -118,6 +124,7 @@ std::optional<ParsedKey> parse_key(std::string_view key) {
           p.name = view(r.rest());
           break;
         case ClientKeyKind::Queued:
+        case ClientKeyKind::Spilled:
           p.number = r.u64();
           break;
         case ClientKeyKind::Inflight:

@@ -13,10 +13,12 @@
 //   03 <len u32> <client id> 03 <sequence u64>   StoredDelivery (queued)
 //   03 <len u32> <client id> 04 <packet_id u16>  StoredInflight
 //   03 <len u32> <client id> 05 <packet_id u16>  inbound QoS 2 packet id (empty value)
+//   03 <len u32> <client id> 06 <sequence u64>   StoredSpilled, in the "spilled" column family
 //
 // Client ids may hold any bytes, so they are length-prefixed: the prefix `03 <len> <client id>`
 // of one client is never a prefix of another client's keys (not even for "a" and "ab"), and all
-// of a session's keys lie in [client_prefix(id), client_prefix_end(id)) for one DeleteRange.
+// of a session's keys lie in [client_prefix(id), client_prefix_end(id)) for one DeleteRange per
+// column family.
 // Within a client the session record sorts first. Pure functions, safe from any thread.
 #pragma once
 
@@ -42,6 +44,7 @@ enum class ClientKeyKind : uint8_t {
   Queued = 0x03,
   Inflight = 0x04,
   InboundQos2 = 0x05,
+  Spilled = 0x06,
 };
 
 std::string format_key();
@@ -52,6 +55,7 @@ std::string subscription_key(std::string_view client_id, std::string_view filter
 std::string queued_key(std::string_view client_id, uint64_t sequence);
 std::string inflight_key(std::string_view client_id, uint16_t packet_id);
 std::string inbound_qos2_key(std::string_view client_id, uint16_t packet_id);
+std::string spilled_key(std::string_view client_id, uint64_t sequence);
 
 // All keys of one client start with client_prefix(id) and sort below client_prefix_end(id).
 std::string client_prefix(std::string_view client_id);

@@ -62,6 +62,13 @@ TEST(StoreKeys, ParseRecoversEveryPart) {
   EXPECT_EQ(i->client_kind, ClientKeyKind::InboundQos2);
   EXPECT_EQ(i->client_id, "");
 
+  const std::string spilled = spilled_key(id, 1ull << 40);
+  auto sp = parse_key(spilled);
+  ASSERT_TRUE(sp);
+  EXPECT_EQ(sp->client_kind, ClientKeyKind::Spilled);
+  EXPECT_EQ(sp->client_id, id);
+  EXPECT_EQ(sp->number, 1ull << 40);
+
   const std::string format = format_key();
   auto meta = parse_key(format);
   ASSERT_TRUE(meta);

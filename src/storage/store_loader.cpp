@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -112,15 +113,27 @@ void visit(Loader& loader, LoadStats& stats, LoadVisitor& visitor, std::string_v
       if (!value.empty()) return loader.skip(key, "inbound QoS 2 entry has a value");
       ++stats.inbound_qos2;
       return visitor.on_inbound_qos2(k.client_id, static_cast<uint16_t>(k.number));
+    case ClientKeyKind::Spilled:
+      return loader.skip(key, "a spilled entry outside its column family");
   }
 }
 
-std::unique_ptr<rocksdb::Iterator> iterator(rocksdb::DB& db, const rocksdb::Slice* upper) {
+std::unique_ptr<rocksdb::Iterator> iterator(rocksdb::DB& db, const rocksdb::Slice* upper,
+                                            rocksdb::ColumnFamilyHandle* family = nullptr) {
   rocksdb::ReadOptions options;
   options.verify_checksums = true;
   options.fill_cache = false;  // one pass over everything: do not evict what is hot
   options.iterate_upper_bound = upper;
-  return std::unique_ptr<rocksdb::Iterator>(db.NewIterator(options));
+  return std::unique_ptr<rocksdb::Iterator>(
+      db.NewIterator(options, family != nullptr ? family : db.DefaultColumnFamily()));
+}
+
+std::optional<ParsedKey> spilled_key_of(std::string_view key) {
+  auto parsed = parse_key(key);
+  if (!parsed || parsed->kind != KeyKind::Client || parsed->client_kind != ClientKeyKind::Spilled) {
+    return std::nullopt;
+  }
+  return parsed;
 }
 
 base::Expected<LoadStats, StoreError> finish(const rocksdb::Iterator& it, LoadStats stats) {
@@ -136,12 +149,57 @@ base::Expected<LoadStats, StoreError> finish(const rocksdb::Iterator& it, LoadSt
 
 }  // namespace
 
-base::Expected<LoadStats, StoreError> load_records(rocksdb::DB& db, LoadVisitor& visitor) {
+base::Expected<LoadStats, StoreError> load_records(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled,
+                                                   LoadVisitor& visitor) {
   LoadStats stats;
   Loader loader(stats);
   auto it = iterator(db, nullptr);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     visit(loader, stats, visitor, view(it->key()), view(it->value()));
+  }
+  auto loaded = finish(*it, stats);
+  if (!loaded) return loaded;
+  it = iterator(db, nullptr, &spilled);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = view(it->key());
+    if (const auto k = spilled_key_of(key)) {
+      ++stats.spilled;
+      visitor.on_spilled(k->client_id, k->number);
+    } else {
+      loader.skip(key, "the key does not follow the layout");
+    }
+  }
+  return finish(*it, stats);
+}
+
+base::Expected<LoadStats, StoreError> load_spilled(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled,
+                                                   std::string_view client_id, uint64_t from_sequence,
+                                                   size_t max_count, size_t max_bytes,
+                                                   const DurableStore::SpilledCallback& callback) {
+  LoadStats stats;
+  Loader loader(stats);
+  const std::string end = client_prefix_end(client_id);
+  const rocksdb::Slice upper(end);
+  auto it = iterator(db, &upper, &spilled);
+  size_t bytes = 0;
+  for (it->Seek(spilled_key(client_id, from_sequence)); it->Valid() && stats.spilled + stats.skipped < max_count &&
+                                                        bytes < max_bytes;
+       it->Next()) {
+    const std::string_view key = view(it->key());
+    const auto k = spilled_key_of(key);
+    if (!k) {
+      loader.skip(key, "the key does not follow the layout");
+      continue;
+    }
+    bytes += it->value().size();
+    auto entry = decode_spilled(as_bytes(view(it->value())));
+    if (entry) {
+      ++stats.spilled;
+      callback(k->number, std::move(*entry));
+    } else {
+      loader.skip(key, entry.error().what);
+      callback(k->number, std::nullopt);
+    }
   }
   return finish(*it, stats);
 }

@@ -10,9 +10,16 @@
 
 namespace pregon::storage {
 
-base::Expected<LoadStats, StoreError> load_records(rocksdb::DB& db, LoadVisitor& visitor);
+base::Expected<LoadStats, StoreError> load_records(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled,
+                                                   LoadVisitor& visitor);
 
 base::Expected<LoadStats, StoreError> load_retained(rocksdb::DB& db,
                                                     const DurableStore::RetainedCallback& callback);
+
+// One client's spilled entries, for DurableStore::read_spilled.
+base::Expected<LoadStats, StoreError> load_spilled(rocksdb::DB& db, rocksdb::ColumnFamilyHandle& spilled,
+                                                   std::string_view client_id, uint64_t from_sequence,
+                                                   size_t max_count, size_t max_bytes,
+                                                   const DurableStore::SpilledCallback& callback);
 
 }  // namespace pregon::storage

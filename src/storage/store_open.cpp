@@ -14,6 +14,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "storage/store_keys.hpp"
 
@@ -22,12 +23,13 @@ namespace {
 
 struct Attempt {
   std::unique_ptr<rocksdb::DB> db;
+  std::unique_ptr<rocksdb::ColumnFamilyHandle> spilled;  // after db: destroyed before it
   bool damaged = false;
   std::string what;  // why it failed
 };
 
 Attempt failed(bool damaged, std::string what) {
-  return Attempt{nullptr, damaged, std::move(what)};
+  return Attempt{nullptr, nullptr, damaged, std::move(what)};
 }
 
 bool contains(const std::string& s, std::string_view part) {
@@ -61,6 +63,7 @@ rocksdb::Options database_options(const StoreOptions& options, bool create) {
   o.write_buffer_size = size_t{32} << 20;
   o.max_write_buffer_number = 2;
   o.keep_log_file_num = 4;
+  o.create_missing_column_families = true;  // stores written before spilling existed
   // With synced commits every acknowledged write reached the disk before the next began, so only
   // the last WAL record may be torn by a crash; damage anywhere else means acknowledged state
   // would silently vanish, and must be reported. Unsynced writes may lose any suffix in a machine
@@ -68,6 +71,16 @@ rocksdb::Options database_options(const StoreOptions& options, bool create) {
   o.wal_recovery_mode = options.sync == SyncMode::None
                             ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
                             : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  return o;
+}
+
+// Spilled queue entries are written once and read back by range while the broker runs, so their
+// column family keeps RocksDB's default skip-list memtable (the vector memtable sorts itself on
+// every read).
+rocksdb::ColumnFamilyOptions spilled_options() {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = size_t{16} << 20;
+  o.max_write_buffer_number = 2;
   return o;
 }
 
@@ -104,11 +117,17 @@ Attempt try_open(const std::filesystem::path& dir, const StoreOptions& options) 
     return failed(true, "the directory holds files but no CURRENT file");
   }
 
+  const rocksdb::Options o = database_options(options, !has_current);
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families{
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions(o)},
+      {kSpilledColumnFamily, spilled_options()}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s =
-      rocksdb::DB::Open(database_options(options, !has_current), dir.string(), &raw);
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(o), dir.string(), families, &handles, &raw);
   if (!s.ok()) return failed(is_damage(s), s.ToString());
-  Attempt attempt{std::unique_ptr<rocksdb::DB>(raw), false, {}};
+  Attempt attempt{std::unique_ptr<rocksdb::DB>(raw), std::unique_ptr<rocksdb::ColumnFamilyHandle>(handles[1]),
+                  false, {}};
+  delete handles[0];  // the default family is reached through the database itself
 
   // Table files whose blocks were overwritten can open fine and fail only when read; read them
   // all now, while quarantine is still possible.
@@ -149,7 +168,7 @@ base::Expected<OpenedDatabase, StoreError> open_database(const StoreOptions& opt
   if (dir.empty()) return base::unexpected(StoreError{"storage: no directory configured"});
 
   Attempt attempt = try_open(dir, options);
-  if (attempt.db) return OpenedDatabase{std::move(attempt.db), dir, std::nullopt};
+  if (attempt.db) return OpenedDatabase{std::move(attempt.db), std::move(attempt.spilled), dir, std::nullopt};
   if (!attempt.damaged) {
     return base::unexpected(
         StoreError{"storage: cannot open the store in " + dir.string() + ": " + attempt.what});
@@ -179,7 +198,7 @@ base::Expected<OpenedDatabase, StoreError> open_database(const StoreOptions& opt
     return base::unexpected(StoreError{"storage: cannot create a new store in " + dir.string() +
                                        " after quarantine: " + fresh.what});
   }
-  return OpenedDatabase{std::move(fresh.db), dir, target};
+  return OpenedDatabase{std::move(fresh.db), std::move(fresh.spilled), dir, target};
 }
 
 }  // namespace pregon::storage

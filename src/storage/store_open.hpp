@@ -13,8 +13,11 @@
 
 namespace pregon::storage {
 
+inline constexpr const char* kSpilledColumnFamily = "spilled";
+
 struct OpenedDatabase {
   std::unique_ptr<rocksdb::DB> db;
+  std::unique_ptr<rocksdb::ColumnFamilyHandle> spilled;  // after db: destroyed before it
   std::filesystem::path dir;                         // options.dir, normalized
   std::optional<std::filesystem::path> quarantined;  // where a damaged store was moved
 };
