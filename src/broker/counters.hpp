@@ -66,6 +66,9 @@ struct ShardCounters {
   uint64_t auth_rate_limited = 0;
   uint64_t auth_anonymous_refused = 0;
   std::array<uint64_t, kLimitCount> limits_exceeded{};
+  // QoS 1/2 messages of persistent sessions kept on disk past the queue budgets, and read back.
+  uint64_t messages_spilled = 0;
+  uint64_t spilled_read = 0;
 
   void count(Limit limit) { ++limits_exceeded[static_cast<size_t>(limit)]; }
   uint64_t exceeded(Limit limit) const { return limits_exceeded[static_cast<size_t>(limit)]; }

@@ -3,6 +3,9 @@
 // Messages for other shards are batched per target and handed over once per loop iteration.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "broker/shard_impl.hpp"
 
 namespace pregon::broker {
@@ -134,14 +137,24 @@ void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
     send_publish(*c, d, 0, false, now);
     return;
   }
-  if (c != nullptr && s.queue().empty() && has_room(*c, s)) {
+  if (c != nullptr && s.queue().empty() && s.spilled == 0 && has_room(*c, s)) {
     persister.track(s, d);
     send_in_window(*c, s, std::move(d), now, false);
     return;
   }
-  if (!make_room(s, d.message->footprint())) {
-    ++drops.queue_budget;
-    return;
+  if (s.spilled != 0 || over_budget(s, d.message->footprint())) {
+    // Past the in-memory budgets a persistent session's queue goes on on disk, in order; only
+    // past max_spilled_messages (or without persistence) does queue_overflow apply, and while some
+    // are on disk, a newer message cannot take a place in memory ahead of them.
+    if (persister.enabled() && Persister::persistent(s) && s.spilled < config.limits.max_spilled_messages) {
+      persister.spill(s, d);
+      ++counters.messages_spilled;
+      return;
+    }
+    if (s.spilled != 0 || !make_room(s, d.message->footprint())) {
+      ++drops.queue_budget;
+      return;
+    }
   }
   persister.track(s, d);
   persister.write_queued(s, d);
@@ -187,20 +200,54 @@ Delivery ShardImpl::dequeue(Session& s) {
   return d;
 }
 
-bool ShardImpl::make_room(Session& s, size_t bytes) {
+bool ShardImpl::over_budget(const Session& s, size_t bytes) const {
   const auto& limits = config.limits;
-  const auto over = [&] {
-    return s.queue().size() >= limits.max_queued_messages || s.queued_bytes() + bytes > limits.max_queued_bytes ||
-           static_cast<uint64_t>(state.queued_bytes().load(std::memory_order_relaxed)) + bytes >
-               limits.max_total_queued_bytes;
-  };
-  if (!over()) return true;
-  if (limits.queue_overflow != "drop_oldest") return false;  // drop_newest, refuse: the new one goes
-  while (!s.queue().empty() && over()) {
+  return s.queue().size() >= limits.max_queued_messages || s.queued_bytes() + bytes > limits.max_queued_bytes ||
+         static_cast<uint64_t>(state.queued_bytes().load(std::memory_order_relaxed)) + bytes >
+             limits.max_total_queued_bytes;
+}
+
+bool ShardImpl::make_room(Session& s, size_t bytes) {
+  if (!over_budget(s, bytes)) return true;
+  if (config.limits.queue_overflow != "drop_oldest") return false;  // drop_newest, refuse: the new one goes
+  while (!s.queue().empty() && over_budget(s, bytes)) {
     persister.finish(s, dequeue(s), std::nullopt);
     ++drops.queue_budget;
   }
-  return !over();
+  return !over_budget(s, bytes);
+}
+
+bool ShardImpl::refill(Session& s) {
+  // A batch at a time, so that one session's backlog does not hold up the loop for long.
+  constexpr size_t kMaxBatch = 1024;
+  const auto& limits = config.limits;
+  const auto room = [](uint64_t limit, uint64_t used) { return limit > used ? limit - used : 0; };
+  const size_t count = std::clamp<size_t>(room(limits.max_queued_messages, s.queue().size()), 1, kMaxBatch);
+  const uint64_t total = static_cast<uint64_t>(std::max<int64_t>(0, state.queued_bytes().load(std::memory_order_relaxed)));
+  // At least one message, whatever the budgets say: the queue is empty, and its client waits for it.
+  const size_t bytes = std::max<uint64_t>(
+      1, std::min(room(limits.max_queued_bytes, s.queued_bytes()), room(limits.max_total_queued_bytes, total)));
+  refilled.clear();
+  while (refilled.empty() && s.spilled != 0) {
+    uint64_t expired = 0;
+    const size_t taken = persister.unspill(s, count, bytes, refilled, expired);
+    drops.expired += expired;
+    if (taken == 0) break;
+  }
+  counters.spilled_read += refilled.size();
+  for (auto& d : refilled) enqueue(s, std::move(d));
+  if (!refilled.empty()) return true;
+  if (s.spilled != 0) awaiting_spilled.push_back(s.id());
+  return false;
+}
+
+void ShardImpl::store_committed() {
+  persister.committed(router);
+  if (awaiting_spilled.empty()) return;
+  const auto now = Clock::now();
+  for (const uint64_t id : std::exchange(awaiting_spilled, {})) {
+    if (Session* s = find_session(id)) pump(*s, now);
+  }
 }
 
 bool ShardImpl::has_room(const Client& c, const Session& s) const {
@@ -240,7 +287,8 @@ void ShardImpl::pump(Session& s, TimePoint now) {
   auto at = attached.find(s.id());
   if (at == attached.end()) return;
   Client& c = *at->second;
-  while (!s.queue().empty() && c.state == Client::State::Connected && has_room(c, s)) {
+  while (c.state == Client::State::Connected && has_room(c, s)) {
+    if (s.queue().empty() && (s.spilled == 0 || !refill(s))) break;
     send_in_window(c, s, dequeue(s), now, true);
   }
   if (c.retained_streams) send_retained(c, now);  // with the queue empty and room left

@@ -113,7 +113,10 @@ void ShardImpl::end_expired_sessions(TimePoint now) {
 void ShardImpl::set_expiry(Session& s, uint32_t expiry_interval) {
   const bool was = Persister::persistent(s);
   if (was && expiry_interval == 0) {
-    // No longer kept across a disconnect, so no longer on disk either.
+    // No longer kept across a disconnect, so no longer on disk either: what was spilled comes back
+    // as far as the queue budgets allow, and the rest is dropped.
+    if (s.spilled != 0) refill(s);
+    drops.queue_budget += s.spilled;
     count_persistent_subscriptions(s, -1);
     persister.erase_session(s);
     s.forget_stored();

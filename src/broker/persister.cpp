@@ -1,5 +1,10 @@
 #include "broker/persister.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
 #include "broker/shard.hpp"
 #include "broker/shard_impl.hpp"
 #include "broker/stored_records.hpp"
@@ -118,6 +123,57 @@ void Persister::erase_delivery(const Session& s, const Delivery& d, std::optiona
   }
 }
 
+void Persister::spill(Session& s, const Delivery& d) {
+  if (s.spilled == 0) s.spilled_from = s.next_stored_sequence;
+  batch_.put_spilled(s.client_id(), s.next_stored_sequence++,
+                     storage::StoredSpilled{to_stored(d, 0), to_stored(*d.message, ClockPair::now())});
+  ++s.spilled;
+  spilled_ = d.message.get();
+}
+
+size_t Persister::unspill(Session& s, size_t max_count, size_t max_bytes, std::vector<Delivery>& out,
+                          uint64_t& expired) {
+  const ClockPair now = ClockPair::now();
+  size_t taken = 0;
+  uint64_t last = 0;
+  const auto read = store_->read_spilled(
+      s.client_id(), s.spilled_from, max_count, max_bytes,
+      [&](uint64_t sequence, std::optional<storage::StoredSpilled>&& e) {
+        ++taken;
+        last = sequence;
+        batch_.erase_spilled(s.client_id(), sequence);
+        if (!e) return;  // undecodable: logged by the store
+        session::MessagePtr m = from_stored(e->message, now);
+        if (!m) {
+          ++expired;  // [MQTT-3.3.2-5]
+          return;
+        }
+        Delivery d = from_stored(e->delivery);
+        d.message = std::move(m);
+        d.stored_sequence = sequence;
+        // Written again as an ordinary queued record in the same batch that erases the spilled one.
+        const uint64_t id = next_message_id_.fetch_add(1, std::memory_order_relaxed);
+        messages_.emplace(d.message.get(), StoredMessage{id, 1});
+        batch_.put_message(id, e->message);
+        batch_.put_queued(s.client_id(), sequence, to_stored(d, id));
+        out.push_back(std::move(d));
+      });
+  if (!read) {
+    spdlog::error("persistence: reading the spilled queue of {}: {}", s.client_id(), read.error().message);
+    return 0;
+  }
+  if (taken == 0 && !writing_ && batch_.empty()) {
+    // Nothing of it is on its way to the store either: the count is wrong (records lost or damaged).
+    spdlog::warn("persistence: {} spilled message{} of {} not found in the store", s.spilled,
+                 s.spilled == 1 ? "" : "s", s.client_id());
+    s.spilled = 0;
+    return 0;
+  }
+  s.spilled -= static_cast<uint32_t>(std::min<size_t>(taken, s.spilled));
+  if (taken > 0) s.spilled_from = last + 1;
+  return taken;
+}
+
 void Persister::write_inbound_qos2(const Session& s, uint16_t packet_id) {
   if (enabled() && persistent(s)) batch_.put_inbound_qos2(s.client_id(), packet_id);
 }
@@ -168,7 +224,8 @@ uint64_t Persister::message_id(const session::Message* m) const {
 }
 
 void Persister::hold(const session::Message& m, std::shared_ptr<DurableAck> ack) {
-  if (ack->kind == AckKind::PubAck) {
+  const bool spilled = std::exchange(spilled_, nullptr) == &m;  // written at once: it waits for the commit
+  if (ack->kind == AckKind::PubAck && !spilled) {
     auto it = messages_.find(&m);
     if (it == messages_.end()) {
       released_.push_back(std::move(ack));  // nothing of it is kept here
@@ -255,6 +312,7 @@ void Persister::commit(ShardRouter& router, When when) {
   if (!enabled()) return;
   const session::TimePoint now = session::Clock::now();
   pass_ = now;
+  spilled_ = nullptr;
   if (!released_.empty()) {
     DurableAck::arrive_all(released_, true, router);
     released_.clear();
@@ -271,7 +329,7 @@ void Persister::commit(ShardRouter& router, When when) {
   writing_ = true;
   store_->commit(std::move(batch_), [acks = std::move(acks), &router, shard = shard_](bool ok) mutable {
     DurableAck::arrive_all(acks, ok, router);
-    router.post(shard, [](Shard& s) { s.impl().persister.committed(s.impl().router); });
+    router.post(shard, [](Shard& s) { s.impl().store_committed(); });
   });
   batch_ = {};
 }

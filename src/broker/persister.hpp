@@ -82,6 +82,18 @@ class Persister {
   // the message is still to be kept, so a PUBACK waiting for it keeps waiting for the commit.
   void hand_back(const session::Session& s, const session::Delivery& d, std::optional<uint16_t> packet_id);
 
+  // Spilling (the shard decides when): `d`, a QoS 1/2 delivery not yet tracked, goes to the store's
+  // spilled queue of `s` with a copy of its message, at once, instead of into memory; the session
+  // counts it. The acknowledgement of its message held next waits for that write.
+  void spill(session::Session& s, const session::Delivery& d);
+  // Reads back the oldest spilled entries of `s` (at most `max_count`, stopping after `max_bytes`)
+  // into `out` as stored queued deliveries, each with its message record, in one batch with the
+  // erasure of their spilled entries. Expired ones are dropped and counted in `expired`. Returns how
+  // many entries it took off the session's spilled count: 0 when none is readable yet, because
+  // they are still being written.
+  size_t unspill(session::Session& s, size_t max_count, size_t max_bytes, std::vector<session::Delivery>& out,
+                 uint64_t& expired);
+
   void write_inbound_qos2(const session::Session& s, uint16_t packet_id);
   void erase_inbound_qos2(const session::Session& s, uint16_t packet_id);
 
@@ -102,6 +114,8 @@ class Persister {
   // `Now` hands over everything at once (start-up, shutdown). No-op when nothing is due.
   enum class When { Ready, Now };
   void commit(ShardRouter& router, When when = When::Ready);
+  // The earlier commit is durable (posted to the shard by the store's writer).
+  void committed(ShardRouter& router);
 
  private:
   struct StoredMessage {
@@ -136,8 +150,6 @@ class Persister {
   };
   static constexpr size_t kDeliveryRecordBytes = 64;  // a delivery record's size, roughly
 
-  // The earlier commit is durable (posted to the shard by the store's writer).
-  void committed(ShardRouter& router);
   // Past this size the waiting batch goes without waiting for the earlier commit or kPatience.
   static constexpr size_t kMaxWaitingBytes = size_t{4} << 20;
   // Long against a connected client's acknowledgement (well under a millisecond on a LAN), short
@@ -185,6 +197,7 @@ class Persister {
   // Reported at the end of this loop pass: nothing of theirs is left to write on this shard.
   std::vector<std::shared_ptr<DurableAck>> released_;
   bool writing_ = false;  // a commit of this shard is with the store
+  const session::Message* spilled_ = nullptr;  // spilled in this loop pass, for hold()
   // Messages this shard has written, by address: a delivery holding the MessagePtr keeps it alive.
   using MessageMap =
       std::unordered_map<const session::Message*, StoredMessage, std::hash<const session::Message*>,

@@ -183,6 +183,20 @@ class Loader final : public storage::LoadVisitor {
     if (Session* s = session_of(client_id)) s->inbound_qos2().insert(packet_id);
   }
 
+  // Spilled messages stay on disk; their session learns how many there are, and from where.
+  void on_spilled(std::string_view client_id, uint64_t sequence) override {
+    ShardImpl& shard = shard_of(client_id);
+    Session* s = shard.sessions->find(client_id);
+    if (s == nullptr) {
+      cleanup_.erase_spilled(client_id, sequence);  // its session expired or is gone
+      return;
+    }
+    if (s->spilled == 0) s->spilled_from = sequence;
+    ++s->spilled;
+    s->next_stored_sequence = std::max(s->next_stored_sequence, sequence + 1);
+    ++spilled_;
+  }
+
   // Erases what nothing refers to any more, and reports.
   void finish() {
     for (const auto& [id, kept] : messages_) {
@@ -193,9 +207,12 @@ class Loader final : public storage::LoadVisitor {
     // Each shard's rewrites first, then the erasures: a crash between them loses nothing.
     for (Shard* shard : shards_) shard->impl().persister.commit(shard->impl().router, Persister::When::Now);
     if (auto* store = state_.store(); store != nullptr && !cleanup_.empty()) store->commit(std::move(cleanup_), {});
-    spdlog::info("persistence: restored {} session{}, {} queued or in-flight message{}, {} retained message{}{}{}",
+    spdlog::info("persistence: restored {} session{}, {} queued or in-flight message{}, {} retained message{}{}{}{}",
                  sessions_, sessions_ == 1 ? "" : "s", deliveries_, deliveries_ == 1 ? "" : "s", retained_,
                  retained_ == 1 ? "" : "s",
+                 spilled_ > 0 ? fmt::format("; {} queued message{} left on disk (spilled)", spilled_,
+                                            spilled_ == 1 ? "" : "s")
+                              : "",
                  expired_sessions_ > 0 ? fmt::format("; {} expired while stopped", expired_sessions_) : "",
                  wills_ > 0 ? fmt::format("; {} will{} to publish (of clients gone before or at the stop)", wills_,
                                           wills_ == 1 ? "" : "s")
@@ -260,7 +277,7 @@ class Loader final : public storage::LoadVisitor {
   std::string current_client_;
   std::vector<std::string> orphans_;
   storage::Batch cleanup_;
-  size_t sessions_ = 0, expired_sessions_ = 0, deliveries_ = 0, retained_ = 0, wills_ = 0;
+  size_t sessions_ = 0, expired_sessions_ = 0, deliveries_ = 0, retained_ = 0, wills_ = 0, spilled_ = 0;
 };
 
 }  // namespace

@@ -61,7 +61,8 @@ ShardStats shard_stats(Shard& shard) {
   impl.sessions->for_each([&](Session& s) {
     if (s.expiry_interval > 0) ++stats.persistent_sessions;
     stats.subscriptions += s.subscriptions.size();
-    stats.queued_messages += s.queue().size();
+    stats.queued_messages += s.queue().size() + s.spilled;
+    stats.spilled_messages += s.spilled;
     stats.inflight_messages += s.inflight().size();
   });
   stats.offline_sessions = stats.sessions - std::min<uint64_t>(stats.sessions, stats.clients_connected);
@@ -108,7 +109,8 @@ Listing<SessionInfo> sessions(Shard& shard, const ListFilter& filter, TimePoint 
       info.expires_at_ms = unix_ms(deadline->second, now, wall_now);
     }
     info.subscriptions = s.subscriptions.size();
-    info.queued_messages = s.queue().size();
+    info.queued_messages = s.queue().size() + s.spilled;
+    info.spilled_messages = s.spilled;
     info.inflight_messages = s.inflight().size();
     page.add(std::move(info));
   });

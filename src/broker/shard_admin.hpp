@@ -33,6 +33,7 @@ struct ShardStats {
   uint64_t offline_sessions = 0;     // kept with no connection
   uint64_t subscriptions = 0;        // filters held by sessions, shared ones included
   uint64_t queued_messages = 0;      // QoS 1/2 waiting for room in an in-flight window
+  uint64_t spilled_messages = 0;     // of those, kept on disk only
   uint64_t inflight_messages = 0;    // QoS 1/2 sent and not yet acknowledged
   // Set by whoever asked: how long the request waited in the loop's queue before it ran, a
   // measure of how busy the loop is.
@@ -88,6 +89,7 @@ struct SessionInfo {
   std::optional<int64_t> expires_at_ms;  // offline with a finite expiry: when it ends, Unix ms
   uint64_t subscriptions = 0;
   uint64_t queued_messages = 0;
+  uint64_t spilled_messages = 0;  // queued on disk only (Session::spilled)
   uint64_t inflight_messages = 0;
 };
 

@@ -87,6 +87,11 @@ struct ShardImpl {
   session::MessageMemory& memory;  // this thread's pool and encoding scratch
   std::shared_ptr<const Access> access;  // password file, ACL, anonymous access; replaced on reload
   Persister persister;
+  // The persister's earlier commit is durable: it goes on, and sessions that waited for their
+  // spilled messages to reach the store are pumped.
+  void store_committed();
+  // Sessions whose spilled messages could not be read back yet (still being written).
+  std::vector<uint64_t> awaiting_spilled;
   uint64_t next_client_serial = 1;
 
   std::unordered_set<Client*> clients;
@@ -200,9 +205,16 @@ struct ShardImpl {
   // The session queue, counted in the broker-wide total.
   void enqueue(Session& s, Delivery d);
   Delivery dequeue(Session& s);
+  // Whether `bytes` more would take `s` over a queue budget (count, its bytes, or all sessions' bytes).
+  bool over_budget(const Session& s, size_t bytes) const;
   // Applies the queue budgets before `bytes` more are queued for `s`, dropping its oldest entries
   // under drop_oldest. False: the new message must be dropped.
   bool make_room(Session& s, size_t bytes);
+  // Reads the oldest spilled messages of `s` back into its (empty) queue, as many as its budgets
+  // allow. False when none could be read yet: they are still being written, and the session is
+  // pumped again when they are (store_committed).
+  bool refill(Session& s);
+  std::vector<Delivery> refilled;  // scratch for refill
   void flush_outbox();
   void drain_inbox(TimePoint now);
   // Drop counters, reported in the log (tick) and as metrics.

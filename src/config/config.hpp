@@ -69,6 +69,7 @@ struct Limits {
   uint64_t max_queued_bytes = 64 * 1'048'576;  // per session: topic and payload bytes of its queued messages
   uint64_t max_total_queued_bytes = 1024 * 1'048'576;  // the same over all sessions together
   std::string queue_overflow = "drop_oldest";  // drop_oldest, drop_newest, refuse (5.0 publishers get 0x97)
+  uint32_t max_spilled_messages = 1'000'000;   // per persistent session, kept on disk past the in-memory budgets
   uint32_t max_retained_messages = 1'000'000;  // topics with a retained message
   uint64_t max_retained_bytes = 1024 * 1'048'576;  // topic and payload bytes of all retained messages
   uint16_t max_keep_alive = 65535;             // seconds; a larger or zero request is cut to this (5.0: Server Keep Alive)

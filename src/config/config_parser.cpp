@@ -270,6 +270,8 @@ std::vector<KeySpec> schema() {
                   [](Config& c) -> uint64_t& { return c.limits.max_queued_bytes; }),
       integer_key("max_total_queued_bytes", kQueuedBytesRange,
                   [](Config& c) -> uint64_t& { return c.limits.max_total_queued_bytes; }),
+      integer_key("max_spilled_messages", kMaxQueuedMessagesRange,
+                  [](Config& c) -> uint32_t& { return c.limits.max_spilled_messages; }),
       string_key("queue_overflow", [](Config& c) -> std::string& { return c.limits.queue_overflow; },
                  check_queue_overflow),
       integer_key("max_retained_messages", kMaxRetainedMessagesRange,

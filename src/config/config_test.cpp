@@ -434,6 +434,7 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
   EXPECT_EQ(c.limits.max_queued_bytes, d.limits.max_queued_bytes);
   EXPECT_EQ(c.limits.max_total_queued_bytes, d.limits.max_total_queued_bytes);
   EXPECT_EQ(c.limits.queue_overflow, d.limits.queue_overflow);
+  EXPECT_EQ(c.limits.max_spilled_messages, d.limits.max_spilled_messages);
   EXPECT_EQ(c.limits.max_retained_messages, d.limits.max_retained_messages);
   EXPECT_EQ(c.limits.max_retained_bytes, d.limits.max_retained_bytes);
   EXPECT_EQ(c.persistence.enabled, d.persistence.enabled);
@@ -452,7 +453,7 @@ TEST(ExampleFile, ParsesToTheDefaultsAndNamesEveryKey) {
                           "max_packet_size", "receive_maximum", "max_inflight_messages",
                           "max_queued_messages", "max_keep_alive", "topic_alias_maximum",
                           "max_session_expiry_interval", "output_buffer_bytes", "retain_available",
-                          "maximum_qos", "max_queued_bytes", "max_total_queued_bytes", "queue_overflow",
+                          "maximum_qos", "max_queued_bytes", "max_total_queued_bytes", "queue_overflow", "max_spilled_messages",
                           "max_retained_messages", "max_retained_bytes", "max_connections", "max_client_id_length",
                           "max_topic_length", "max_topic_levels", "max_subscriptions_per_client", "max_publish_rate",
                           "max_publish_bytes_rate", "max_accept_rate", "enabled", "dir", "sync", "batch_window_us", "batch_max_writes",

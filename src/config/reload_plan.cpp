@@ -44,6 +44,7 @@ Config take_live_settings(const Config& running, const Config& loaded) {
   l.max_queued_bytes = n.max_queued_bytes;
   l.max_total_queued_bytes = n.max_total_queued_bytes;
   l.queue_overflow = n.queue_overflow;
+  l.max_spilled_messages = n.max_spilled_messages;
   l.max_retained_messages = n.max_retained_messages;
   l.max_retained_bytes = n.max_retained_bytes;
   l.max_keep_alive = n.max_keep_alive;

@@ -134,6 +134,7 @@ max_queued_messages = 5
 max_queued_bytes = 5
 max_total_queued_bytes = 5
 queue_overflow = "refuse"
+max_spilled_messages = 5
 max_retained_messages = 5
 max_retained_bytes = 5
 max_keep_alive = 5

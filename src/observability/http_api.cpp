@@ -221,6 +221,7 @@ HttpResponse HttpApi::sessions(const HttpRequest& request) {
                    {"expires_at_ms", s.expires_at_ms ? json(*s.expires_at_ms) : json(nullptr)},
                    {"subscriptions", s.subscriptions},
                    {"queued_messages", s.queued_messages},
+                   {"spilled_messages", s.spilled_messages},
                    {"inflight_messages", s.inflight_messages}});
   }
   json body = {{"sessions", std::move(out)}, {"total", page->matched}};

@@ -25,6 +25,9 @@ Snapshot aggregate(std::span<const broker::ShardStats> shards, BrokerWide wide) 
     s.offline_sessions += shard.offline_sessions;
     s.subscriptions += shard.subscriptions;
     s.queued_messages += shard.queued_messages;
+    s.spilled_messages += shard.spilled_messages;
+    s.messages_spilled += c.messages_spilled;
+    s.spilled_read += c.spilled_read;
     s.inflight_messages += shard.inflight_messages;
     s.packets_received += c.packets_received;
     s.packets_sent += c.packets_sent;
@@ -124,6 +127,14 @@ constexpr Metric kMetrics[] = {
      "$SYS/broker/retained messages/count", [](const Snapshot& s) { return s.retained_messages; }},
     {"queued_messages", Gauge, kPrometheus | kJson, "QoS 1/2 messages queued for sessions.", {}, {}, {},
      [](const Snapshot& s) { return s.queued_messages; }},
+    {"spilled_messages", Gauge, kPrometheus | kJson,
+     "Of the queued messages, those kept on disk only, past the queue budgets (limits.max_spilled_messages).", {},
+     {}, {}, [](const Snapshot& s) { return s.spilled_messages; }},
+    {"messages_spilled", Counter, kPrometheus | kJson,
+     "QoS 1/2 messages of persistent sessions written to disk instead of the queue, past its budgets.", {}, {}, {},
+     [](const Snapshot& s) { return s.messages_spilled; }},
+    {"spilled_messages_read", Counter, kPrometheus | kJson,
+     "Spilled messages read back into their queues.", {}, {}, {}, [](const Snapshot& s) { return s.spilled_read; }},
     {"inflight_messages", Gauge, kPrometheus | kJson, "QoS 1/2 messages sent and not yet acknowledged.", {}, {},
      {}, [](const Snapshot& s) { return s.inflight_messages; }},
     {"stored_messages", Gauge, kSys, {}, {}, {}, "$SYS/broker/store/messages/count",

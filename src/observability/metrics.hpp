@@ -32,6 +32,9 @@ struct Snapshot {
   uint64_t offline_sessions = 0;
   uint64_t subscriptions = 0;
   uint64_t queued_messages = 0;
+  uint64_t spilled_messages = 0;
+  uint64_t messages_spilled = 0;
+  uint64_t spilled_read = 0;
   uint64_t inflight_messages = 0;
   uint64_t retained_messages = 0;
   uint64_t packets_received = 0;

@@ -67,6 +67,8 @@ Delivery Session::pop_queued() {
 void Session::forget_stored() {
   for (auto& d : queue_) d.stored_sequence = d.stored_put = 0;
   for (auto& f : inflight_) f.delivery.stored_sequence = f.delivery.stored_put = 0;
+  spilled = 0;
+  spilled_from = 0;
 }
 
 }  // namespace pregon::session

@@ -113,9 +113,14 @@ class Session {
 
   // Numbers the deliveries this session keeps in the durable store.
   uint64_t next_stored_sequence = 1;
+  // The tail of the queue kept in the durable store only, past the in-memory budgets: how many
+  // deliveries, from which sequence on (broker::Persister::spill). Newer deliveries join it while
+  // it is not empty, so that the queue keeps its order.
+  uint64_t spilled_from = 0;
+  uint32_t spilled = 0;
   // When its shard next looks for expired messages in its queue; the epoch when not scheduled.
   TimePoint expiry_check{};
-  // Marks every delivery as not stored (the session's records were erased).
+  // Marks every delivery as not stored, and nothing as spilled (the session's records were erased).
   void forget_stored();
 
   // Inbound QoS 2: packet identifiers PUBREC'd and awaiting PUBREL [MQTT-4.3.3-*].

@@ -16,6 +16,9 @@ from support.paho_client import PahoClient
 pytestmark = pytest.mark.pregon_only("pregon's own budgets and policies")
 
 QUOTA_EXCEEDED = 0x97
+# The policies apply at once only without spilling: with it, a persistent session's queue goes on
+# on disk past its budgets (test_spill.py).
+NO_SPILL = {"max_spilled_messages": 0}
 
 
 def session_expiry(seconds):
@@ -48,7 +51,7 @@ def queued_payloads(b, client_id, marker_topic):
 def test_session_queue_bytes_budget_keeps_its_policy(make_broker, policy, kept):
     # Each message takes 4 bytes of topic and 96 of payload: 100. The budget holds four (and the
     # marker that ends the read-back).
-    b = make_broker(limits={"max_queued_bytes": 450, "queue_overflow": policy})
+    b = make_broker(limits={"max_queued_bytes": 450, "queue_overflow": policy, **NO_SPILL})
     offline_subscriber(b, "bytes-sub", "b/#")
     pub = PahoClient(b, "bytes-pub")
     for i in range(10):
@@ -59,7 +62,7 @@ def test_session_queue_bytes_budget_keeps_its_policy(make_broker, policy, kept):
 
 
 def test_drop_newest_keeps_the_first_messages_and_logs_the_drops(make_broker):
-    b = make_broker(limits={"max_queued_messages": 3, "queue_overflow": "drop_newest"})
+    b = make_broker(limits={"max_queued_messages": 3, "queue_overflow": "drop_newest", **NO_SPILL})
     offline_subscriber(b, "newest-sub", "n/#")
     pub = PahoClient(b, "newest-pub")
     for i in range(10):
@@ -76,7 +79,7 @@ def test_drop_newest_keeps_the_first_messages_and_logs_the_drops(make_broker):
 
 
 def test_refuse_answers_a_5_0_publisher_with_quota_exceeded_once_the_total_is_full(make_broker):
-    b = make_broker(limits={"max_total_queued_bytes": 1000, "queue_overflow": "refuse"})
+    b = make_broker(limits={"max_total_queued_bytes": 1000, "queue_overflow": "refuse", **NO_SPILL})
     offline_subscriber(b, "total-sub", "t/#")
     pub, _ = raw.RawClient.connected(b, "total-pub", version=5)
     reasons = []
