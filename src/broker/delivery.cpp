@@ -97,7 +97,9 @@ void ShardImpl::deliver_to_member(const MessagePtr& m, const session::SharedOrig
     regroup(m, origin, now, attempts + 1);
     return;
   }
-  Delivery d{.message = m, .qos = min_qos(m->qos(), sub.options.max_qos), .shared = origin};
+  Delivery d{.message = m,
+             .qos = min_qos(m->qos(), sub.options.max_qos),
+             .shared = std::make_unique<const session::SharedOrigin>(origin)};
   if (sub.subscription_id != 0) d.subscription_ids.push_back(sub.subscription_id);
   deliver(*s, std::move(d), now);
 }

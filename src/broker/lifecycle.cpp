@@ -50,14 +50,14 @@ void ShardImpl::return_shared(Session& s) {
   // Taken out first, handed back after: a group may pick this very session again, and its queue
   // must not change while it is being walked.
   std::vector<Delivery> returned;
-  s.take_queued_if([](const Delivery& d) { return d.shared.has_value(); }, returned);
+  s.take_queued_if([](const Delivery& d) { return d.shared != nullptr; }, returned);
   for (const auto& d : returned) {
     state.queued_bytes().fetch_sub(static_cast<int64_t>(d.message->footprint()), std::memory_order_relaxed);
     persister.hand_back(s, d, std::nullopt);
   }
   // QoS 1 only: a QoS 2 message already sent must be completed with this session [MQTT-4.8.2-4/5].
   const auto handed_back = [](const session::Inflight& f) {
-    return f.delivery.shared && f.state == session::Inflight::State::AwaitPubAck;
+    return f.delivery.shared != nullptr && f.state == session::Inflight::State::AwaitPubAck;
   };
   for (const auto& f : s.inflight()) {
     if (handed_back(f)) persister.hand_back(s, f.delivery, f.packet_id);

@@ -25,6 +25,16 @@ MessageProperties copy_properties(const protocol::Properties& p) {
   return m;
 }
 
+}  // namespace
+
+const MessageProperties Message::kNoProperties{};
+
+void Message::set_properties(MessageProperties props) {
+  if (!props.empty()) props_ = std::make_unique<const MessageProperties>(std::move(props));
+}
+
+namespace {
+
 size_t variant_slot(ProtocolVersion v, QoS qos, bool retain) {
   return (protocol::is_v5(v) ? 6u : 0u) + static_cast<size_t>(qos) * 2u + (retain ? 1u : 0u);
 }
@@ -51,7 +61,7 @@ MessagePtr Message::make(std::string topic, std::vector<uint8_t> payload, QoS qo
   auto m = allocate(nullptr, topic, payload);
   m->qos_ = qos;
   m->retain_ = retain;
-  m->props_ = std::move(props);
+  m->set_properties(std::move(props));
   if (expiry_interval) m->expiry_deadline_ = now + std::chrono::seconds(*expiry_interval);
   m->origin_session_ = origin_session;
   return m;
@@ -62,7 +72,7 @@ MessagePtr Message::from_publish(MessageMemory& memory, const protocol::Publish&
   auto m = allocate(&memory.pool, topic, p.payload);
   m->qos_ = p.qos;
   m->retain_ = p.retain;
-  m->props_ = copy_properties(p.properties);
+  m->set_properties(copy_properties(p.properties));
   if (auto interval = p.properties.message_expiry_interval) m->expiry_deadline_ = now + std::chrono::seconds(*interval);
   m->origin_session_ = origin_session;
   return m;
@@ -97,12 +107,13 @@ protocol::Publish Message::to_publish(ProtocolVersion v, QoS qos, bool retain, b
   p.payload = payload_;
   if (protocol::is_v5(v)) {
     auto& pp = p.properties;
-    pp.payload_format_indicator = props_.payload_format_indicator;
-    if (props_.content_type) pp.content_type = *props_.content_type;
-    if (props_.response_topic) pp.response_topic = *props_.response_topic;
-    if (props_.correlation_data) pp.correlation_data = protocol::Binary(*props_.correlation_data);
-    pp.user_properties.reserve(props_.user_properties.size());
-    for (const auto& [k, val] : props_.user_properties) pp.user_properties.push_back({k, val});
+    const MessageProperties& props = properties();
+    pp.payload_format_indicator = props.payload_format_indicator;
+    if (props.content_type) pp.content_type = *props.content_type;
+    if (props.response_topic) pp.response_topic = *props.response_topic;
+    if (props.correlation_data) pp.correlation_data = protocol::Binary(*props.correlation_data);
+    pp.user_properties.reserve(props.user_properties.size());
+    for (const auto& [k, val] : props.user_properties) pp.user_properties.push_back({k, val});
     // [MQTT-3.3.2-6] the forwarded interval is what is left of the publisher's.
     // Never 0: a message resent after its expiry (completing its flow) still reads as live.
     if (auto left = remaining_expiry(now)) pp.message_expiry_interval = std::max<uint32_t>(*left, 1);

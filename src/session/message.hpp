@@ -40,6 +40,11 @@ struct MessageProperties {
   std::optional<std::string> response_topic;
   std::optional<std::vector<uint8_t>> correlation_data;
   std::vector<std::pair<std::string, std::string>> user_properties;
+
+  bool empty() const {
+    return !payload_format_indicator && !content_type && !response_topic && !correlation_data &&
+           user_properties.empty();
+  }
 };
 
 class Message;
@@ -81,7 +86,7 @@ class Message : public std::enable_shared_from_this<Message> {
   size_t footprint() const { return topic_.size() + payload_.size(); }
   protocol::QoS qos() const { return qos_; }
   bool retain() const { return retain_; }
-  const MessageProperties& properties() const { return props_; }
+  const MessageProperties& properties() const { return props_ ? *props_ : kNoProperties; }
   uint64_t origin_session() const { return origin_session_; }
   bool has_expiry() const { return expiry_deadline_.has_value(); }
   const std::optional<TimePoint>& expiry_deadline() const { return expiry_deadline_; }
@@ -119,7 +124,12 @@ class Message : public std::enable_shared_from_this<Message> {
   std::span<const uint8_t> payload_;
   protocol::QoS qos_ = protocol::QoS::AtMostOnce;
   bool retain_ = false;
-  MessageProperties props_;
+  void set_properties(MessageProperties props);
+  static const MessageProperties kNoProperties;
+
+  // Behind a pointer, null when there are none (most messages): a queued message is then small
+  // enough that a backlog of thousands stays in the caches.
+  std::unique_ptr<const MessageProperties> props_;
   std::optional<TimePoint> expiry_deadline_;
   uint64_t origin_session_ = 0;
   // [family: 0 = 3.1/3.1.1, 1 = 5.0][qos][retain]

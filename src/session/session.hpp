@@ -45,7 +45,9 @@ struct Delivery {
   // so that a subscription over many retained messages leaves no encoding behind on each of them.
   bool on_subscribe = false;
   std::vector<uint32_t> subscription_ids;
-  std::optional<SharedOrigin> shared;
+  // Behind a pointer: most deliveries come from no shared subscription, and a queue of thousands
+  // should stay small.
+  std::unique_ptr<const SharedOrigin> shared;
   // The key of its record in the durable store (persistent sessions only); 0 while not stored.
   uint64_t stored_sequence = 0;
   // Where its record waits in the store's next batch, while no earlier version of it is on disk
