@@ -6,16 +6,16 @@ namespace pregon::broker {
 using protocol::ReasonCode;
 using State = session::Inflight::State;
 
-void ShardImpl::on_puback(Client& c, uint16_t packet_id) {
+void ShardImpl::on_puback(Client& c, uint16_t packet_id, TimePoint now) {
   Session& s = *c.session;
   if (auto* f = s.find_inflight(packet_id); f != nullptr && f->state == State::AwaitPubAck) {
     persister.finish(s, f->delivery, packet_id);
     s.erase_inflight(packet_id);
-    pump(s, Clock::now());
+    pump(s, now);
   }
 }
 
-void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p) {
+void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p, TimePoint now) {
   Session& s = *c.session;
   auto* f = s.find_inflight(p.packet_id);
   if (f == nullptr) {
@@ -26,7 +26,7 @@ void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p) {
     // [MQTT-4.3.3-?] a refused PUBREC ends the flow; the identifier is free again.
     persister.finish(s, f->delivery, p.packet_id);
     s.erase_inflight(p.packet_id);
-    pump(s, Clock::now());
+    pump(s, now);
     return;
   }
   f->state = State::AwaitPubComp;
@@ -42,12 +42,12 @@ void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p) {
   acknowledge(c, p.packet_id, AckKind::PubRel, ReasonCode::Success, ack != nullptr);  // [MQTT-4.3.3-3]
 }
 
-void ShardImpl::on_pubcomp(Client& c, uint16_t packet_id) {
+void ShardImpl::on_pubcomp(Client& c, uint16_t packet_id, TimePoint now) {
   Session& s = *c.session;
   if (auto* f = s.find_inflight(packet_id); f != nullptr && f->state == State::AwaitPubComp) {
     persister.finish(s, f->delivery, packet_id);
     s.erase_inflight(packet_id);
-    pump(s, Clock::now());
+    pump(s, now);
   }
 }
 

@@ -178,13 +178,13 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
           }
           on_publish(c, p, now);
         } else if constexpr (std::is_same_v<P, protocol::PubAck>) {
-          on_puback(c, p.packet_id);
+          on_puback(c, p.packet_id, now);
         } else if constexpr (std::is_same_v<P, protocol::PubRec>) {
-          on_pubrec(c, p);
+          on_pubrec(c, p, now);
         } else if constexpr (std::is_same_v<P, protocol::PubRel>) {
           on_pubrel(c, p);
         } else if constexpr (std::is_same_v<P, protocol::PubComp>) {
-          on_pubcomp(c, p.packet_id);
+          on_pubcomp(c, p.packet_id, now);
         } else if constexpr (std::is_same_v<P, protocol::Subscribe>) {
           on_subscribe(c, p, now);
         } else if constexpr (std::is_same_v<P, protocol::Unsubscribe>) {

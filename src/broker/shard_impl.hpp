@@ -242,9 +242,9 @@ struct ShardImpl {
   std::vector<MessagePtr> retained_batch;  // scratch: one batch taken under the store's lock
 
   // acks.cpp
-  void on_puback(Client& c, uint16_t packet_id);
-  void on_pubrec(Client& c, const protocol::PubRec& p);
-  void on_pubcomp(Client& c, uint16_t packet_id);
+  void on_puback(Client& c, uint16_t packet_id, TimePoint now);
+  void on_pubrec(Client& c, const protocol::PubRec& p, TimePoint now);
+  void on_pubcomp(Client& c, uint16_t packet_id, TimePoint now);
 
   // lifecycle.cpp
   Session* find_session(uint64_t id);

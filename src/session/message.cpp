@@ -72,7 +72,11 @@ MessagePtr Message::from_publish(MessageMemory& memory, const protocol::Publish&
   auto m = allocate(&memory.pool, topic, p.payload);
   m->qos_ = p.qos;
   m->retain_ = p.retain;
-  m->set_properties(copy_properties(p.properties));
+  const auto& pp = p.properties;
+  if (pp.payload_format_indicator || pp.content_type || pp.response_topic || pp.correlation_data ||
+      !pp.user_properties.empty()) {
+    m->set_properties(copy_properties(pp));
+  }
   if (auto interval = p.properties.message_expiry_interval) m->expiry_deadline_ = now + std::chrono::seconds(*interval);
   m->origin_session_ = origin_session;
   return m;
