@@ -29,7 +29,7 @@ bool ShardImpl::within_topic_limits(std::string_view topic) {
   return true;
 }
 
-void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
+void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now, std::span<const uint8_t> frame) {
   Session& s = *c.session;
   std::string_view topic = p.topic;
   ++counters.publish_received[static_cast<uint8_t>(p.qos)];
@@ -111,7 +111,9 @@ void ShardImpl::on_publish(Client& c, protocol::Publish& p, TimePoint now) {
     ++drops.refused_quota;
   } else if (!is_sys_topic(topic)) {
     // $SYS/ is the broker's own namespace: clients' publishes there are acknowledged and dropped.
-    MessagePtr m = session::Message::from_publish(memory, p, topic, s.id(), now);
+    // A 3.1/3.1.1 PUBLISH is kept as received: it is also what a 3.x receiver of its QoS gets.
+    MessagePtr m = session::Message::from_publish(memory, p, topic, s.id(), now,
+                                                  c.is_v5() ? std::span<const uint8_t>() : frame);
     // The acknowledgement waits until the message is durable wherever it must survive: with
     // persistent subscribers anywhere, a retained update, or this session's QoS 2 state.
     if (p.qos != QoS::AtMostOnce && state.durable_acks() &&

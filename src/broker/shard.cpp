@@ -176,7 +176,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
             close_client(c, ReasonCode::MessageRateTooHigh, "publish rate above the limit");  // 5.0: 0x96
             return false;
           }
-          on_publish(c, p, now);
+          on_publish(c, p, now, {f.body.data() + f.body.size() - f.size, f.size});
         } else if constexpr (std::is_same_v<P, protocol::PubAck>) {
           on_puback(c, p.packet_id, now);
         } else if constexpr (std::is_same_v<P, protocol::PubRec>) {

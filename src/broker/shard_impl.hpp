@@ -153,7 +153,8 @@ struct ShardImpl {
   void refuse_connect(Client& c, std::string_view client_id, protocol::ReasonCode reason, std::string_view why);
 
   // publish_in.cpp
-  void on_publish(Client& c, protocol::Publish& p, TimePoint now);
+  // `frame`: the whole packet as received.
+  void on_publish(Client& c, protocol::Publish& p, TimePoint now, std::span<const uint8_t> frame);
   void on_pubrel(Client& c, const protocol::PubRel& p);
   // Stores a RETAIN message as its topic's retained message, or clears it when the payload is empty.
   // With persistence, the change is written too, and reported to `ack` once durable. False when the

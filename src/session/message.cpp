@@ -50,6 +50,24 @@ Message::Message(Private, base::BlockPool* pool, std::string_view topic, std::sp
   payload_ = {reinterpret_cast<const uint8_t*>(bytes + topic.size()), payload.size()};
 }
 
+Message::Message(Private, base::BlockPool* pool, std::span<const uint8_t> frame, std::string_view topic,
+                 std::span<const uint8_t> payload, QoS qos, bool retain)
+    : storage_(base::BlockPool::allocate(pool, sizeof(EncodedPublish) + frame.size())) {
+  auto* bytes = reinterpret_cast<uint8_t*>(static_cast<EncodedPublish*>(storage_) + 1);
+  std::memcpy(bytes, frame.data(), frame.size());
+  const auto offset = [&](const void* p) { return static_cast<size_t>(static_cast<const uint8_t*>(p) - frame.data()); };
+  const size_t topic_at = offset(topic.data());
+  const size_t payload_at = frame.size() - payload.size();
+  topic_ = {reinterpret_cast<const char*>(bytes) + topic_at, topic.size()};
+  payload_ = {bytes + payload_at, payload.size()};
+  // A 3.x PUBLISH: the packet identifier follows the topic.
+  const size_t packet_id_at = qos == QoS::AtMostOnce ? 0 : topic_at + topic.size();
+  auto* encoding = new (storage_) EncodedPublish{{bytes, frame.size()}, packet_id_at};
+  qos_ = qos;
+  retain_ = retain;
+  encodings_[variant_slot(protocol::ProtocolVersion::V311, qos, retain)].store(encoding, std::memory_order_relaxed);
+}
+
 std::shared_ptr<Message> Message::allocate(base::BlockPool* pool, std::string_view topic,
                                            std::span<const uint8_t> payload) {
   return std::allocate_shared<Message>(base::PoolAllocator<Message>(pool), Private{}, pool, topic, payload);
@@ -68,8 +86,19 @@ MessagePtr Message::make(std::string topic, std::vector<uint8_t> payload, QoS qo
 }
 
 MessagePtr Message::from_publish(MessageMemory& memory, const protocol::Publish& p, std::string_view topic,
-                                 uint64_t origin_session, TimePoint now) {
-  auto m = allocate(&memory.pool, topic, p.payload);
+                                 uint64_t origin_session, TimePoint now, std::span<const uint8_t> frame) {
+  const auto inside = [&](const void* at, size_t size) {
+    const auto* b = static_cast<const uint8_t*>(at);
+    return b >= frame.data() && b + size <= frame.data() + frame.size();
+  };
+  std::shared_ptr<Message> m;
+  if (!frame.empty() && inside(topic.data(), topic.size()) &&
+      (p.payload.empty() || p.payload.data() + p.payload.size() == frame.data() + frame.size())) {
+    m = std::allocate_shared<Message>(base::PoolAllocator<Message>(&memory.pool), Private{}, &memory.pool, frame,
+                                      topic, p.payload, p.qos, p.retain);
+  } else {
+    m = allocate(&memory.pool, topic, p.payload);
+  }
   m->qos_ = p.qos;
   m->retain_ = p.retain;
   const auto& pp = p.properties;
@@ -88,7 +117,10 @@ MessagePtr Message::from_will(const protocol::Will& w, uint64_t origin_session, 
 }
 
 Message::~Message() {
-  for (auto& slot : encodings_) base::BlockPool::free(slot.load(std::memory_order_acquire));
+  for (auto& slot : encodings_) {
+    EncodedPublish* e = slot.load(std::memory_order_acquire);
+    if (e != storage_) base::BlockPool::free(e);  // the received packet's is storage_ itself
+  }
   base::BlockPool::free(storage_);
 }
 

@@ -63,9 +63,12 @@ class Message : public std::enable_shared_from_this<Message> {
  public:
   // Copies what it keeps out of a decoded PUBLISH (whose views die with the read buffer) into
   // blocks of `memory`'s pool. `topic` is the resolved topic (a topic alias already replaced). An
-  // expiry deadline is set when the publisher gave a Message Expiry Interval.
+  // expiry deadline is set when the publisher gave a Message Expiry Interval. `frame`, when given,
+  // is the whole packet as received and holds `topic` and the payload, as a 3.1/3.1.1 PUBLISH does:
+  // it is kept as it is, in one block that is both the message's topic and payload and its shared
+  // encoding for 3.x receivers of the same QoS and retain flag, so relaying it encodes nothing.
   static MessagePtr from_publish(MessageMemory& memory, const protocol::Publish& p, std::string_view topic,
-                                 uint64_t origin_session, TimePoint now);
+                                 uint64_t origin_session, TimePoint now, std::span<const uint8_t> frame = {});
 
   // Builds a message from a will.
   static MessagePtr from_will(const protocol::Will& w, uint64_t origin_session, TimePoint now);
@@ -76,6 +79,9 @@ class Message : public std::enable_shared_from_this<Message> {
                          uint64_t origin_session = 0, TimePoint now = Clock::now());
 
   Message(Private, base::BlockPool* pool, std::string_view topic, std::span<const uint8_t> payload);
+  // Keeps `frame` (see from_publish), where `topic` and `payload` lie.
+  Message(Private, base::BlockPool* pool, std::span<const uint8_t> frame, std::string_view topic,
+          std::span<const uint8_t> payload, protocol::QoS qos, bool retain);
   ~Message();
   Message(const Message&) = delete;
   Message& operator=(const Message&) = delete;
@@ -119,7 +125,9 @@ class Message : public std::enable_shared_from_this<Message> {
                                uint16_t packet_id, std::span<const uint32_t> subscription_ids,
                                uint16_t topic_alias, bool send_topic, TimePoint now) const;
 
-  void* storage_ = nullptr;  // one pool block: the topic, then the payload
+  // One pool block: the topic, then the payload; or an EncodedPublish and the received packet, which
+  // holds both (then also one of encodings_).
+  void* storage_ = nullptr;
   std::string_view topic_;
   std::span<const uint8_t> payload_;
   protocol::QoS qos_ = protocol::QoS::AtMostOnce;
