@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "protocol/codec.hpp"
+#include "protocol/topic_name.hpp"
 #include "protocol/wire_reader.hpp"
 
 namespace pregon::protocol {
@@ -28,11 +29,6 @@ inline DecodeResult<Packet> finish(WireReader& r, Packet&& packet) {
   if (r.ok() && !r.at_end()) r.fail(ReasonCode::MalformedPacket, "bytes after the end of the packet");
   if (!r.ok()) return r.failure();
   return std::move(packet);
-}
-
-// Topic Names carry no wildcards [MQTT-3.3.2-2, MQTT-4.7.1-1].
-inline bool has_wildcard(std::string_view topic) {
-  return topic.find_first_of("+#") != std::string_view::npos;
 }
 
 }  // namespace pregon::protocol

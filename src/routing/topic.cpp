@@ -1,5 +1,7 @@
 #include "routing/topic.hpp"
 
+#include "protocol/topic_name.hpp"
+
 namespace pregon::routing {
 namespace {
 
@@ -14,7 +16,7 @@ bool valid_topic_string(std::string_view s) {
 
 bool valid_topic_name(std::string_view name) {
   // [MQTT-4.7.1-1] (5.0: [MQTT-4.7.0-1]) wildcards are for filters only.
-  return valid_topic_string(name) && name.find_first_of("+#") == std::string_view::npos;
+  return valid_topic_string(name) && !protocol::has_wildcard(name);
 }
 
 bool valid_topic_filter(std::string_view filter) {
@@ -22,7 +24,7 @@ bool valid_topic_filter(std::string_view filter) {
   const TopicLevels levels(filter);
   for (auto it = levels.begin(); it != levels.end(); ++it) {
     const std::string_view level = *it;
-    if (level.size() > 1 && level.find_first_of("+#") != std::string_view::npos) {
+    if (level.size() > 1 && protocol::has_wildcard(level)) {
       return false;  // a wildcard sharing its level: "a+", "#b" [MQTT-4.7.1-2], [MQTT-4.7.1-3]
     }
     if (level == "#" && !it.last()) return false;  // '#' only in the last level [MQTT-4.7.1-2]
@@ -41,7 +43,7 @@ base::Expected<SubscriptionFilter, FilterError> parse_subscription_filter(std::s
   const std::size_t slash = rest.find('/');
   // The ShareName ends at the first '/', so it cannot contain one [MQTT-4.8.2-2].
   const std::string_view group = rest.substr(0, slash);
-  if (group.empty() || group.find_first_of("+#") != std::string_view::npos) {
+  if (group.empty() || protocol::has_wildcard(group)) {
     return base::unexpected(FilterError::kInvalidShareName);  // [MQTT-4.8.2-1], [MQTT-4.8.2-2]
   }
   if (slash == std::string_view::npos) {
