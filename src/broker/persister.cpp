@@ -158,11 +158,9 @@ size_t Persister::unspill(Session& s, size_t max_count, size_t max_bytes, std::v
         batch_.put_queued(s.client_id(), sequence, to_stored(d, id));
         out.push_back(std::move(d));
       });
-  if (!read) {
-    spdlog::error("persistence: reading the spilled queue of {}: {}", s.client_id(), read.error().message);
-    return 0;
-  }
-  if (taken == 0 && !writing_ && batch_.empty()) {
+  // What was read before an error counts like the rest: it is in `out` and in the batch.
+  if (!read) spdlog::error("persistence: reading the spilled queue of {}: {}", s.client_id(), read.error().message);
+  if (read && taken == 0 && !writing_ && batch_.empty()) {
     // Nothing of it is on its way to the store either: the count is wrong (records lost or damaged).
     spdlog::warn("persistence: {} spilled message{} of {} not found in the store", s.spilled,
                  s.spilled == 1 ? "" : "s", s.client_id());
