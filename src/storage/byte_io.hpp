@@ -109,7 +109,8 @@ class ByteReader {
   // allocation: each element takes at least `min_element_size` bytes.
   uint32_t count(size_t min_element_size) {
     const uint32_t n = u32();
-    if (ok() && min_element_size > 0 && n > remaining() / min_element_size) {
+    if (!ok()) return 0;  // a u32 cut short by the end of the record is garbage
+    if (min_element_size > 0 && n > remaining() / min_element_size) {
       fail("element count exceeds the record");
       return 0;
     }

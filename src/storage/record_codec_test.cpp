@@ -143,6 +143,18 @@ TEST(RecordCodec, HugeCountsAndLengthsDoNotAllocate) {
   ASSERT_FALSE(decoded);
   EXPECT_EQ(decoded.error().what, "element count exceeds the record");
 
+  // A count cut short by the end of the record: two of its four bytes (found by the fuzzer).
+  std::string cut;
+  ByteWriter c(cut);
+  c.u8(kRecordFormatVersion);
+  c.u64(1);
+  c.u8(1);
+  c.u8(0);
+  c.u16(0x2F2B);
+  auto short_count = decode_delivery(as_bytes(cut));
+  ASSERT_FALSE(short_count);
+  EXPECT_EQ(short_count.error().what, "record shorter than its fields");
+
   // A message whose topic claims 4 GiB.
   std::string message;
   ByteWriter m(message);
