@@ -18,11 +18,19 @@ QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
 }  // namespace
 
 void ShardImpl::publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack) {
+  // Only to the shards where it may match; one that gets nothing does not report to `ack` either.
+  unsigned skipped = 0;
+  for (unsigned k = 0; k < outbox.size(); ++k) {
+    if (k == index) continue;
+    if (interest.may_match(k, m->topic())) {
+      outbox[k].push_back({m, ack});
+    } else {
+      ++skipped;
+    }
+  }
+  if (ack && skipped != 0) ack->remaining.fetch_sub(skipped, std::memory_order_acq_rel);
   route_local(m, now);
   if (ack) persister.hold(*m, ack);
-  for (unsigned k = 0; k < outbox.size(); ++k) {
-    if (k != index) outbox[k].push_back({m, ack});
-  }
 }
 
 void ShardImpl::flush_outbox() {

@@ -120,7 +120,7 @@ class Loader final : public storage::LoadVisitor {
     if (parsed->shared()) {
       current_shard_->join_group(std::string(parsed->group), std::string(parsed->filter), me, subscription);
     } else {
-      current_shard_->tree.subscribe(sub.filter, me, subscription);
+      if (current_shard_->tree.subscribe(sub.filter, me, subscription)) current_shard_->count_interest(sub.filter, +1);
     }
     state_.persistent_subscriptions().fetch_add(1);
   }

@@ -50,7 +50,8 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       access(st.access()),
       persister(st.store(), st.next_message_id(), idx, memory.pool, st.durable_acks()),
       sessions(std::make_unique<session::MemorySessionStore>()),
-      outbox(r.shard_count()) {}
+      outbox(r.shard_count()),
+      interest(r.shard_count()) {}
 
 Shard::Shard(unsigned index, BrokerState& state, ShardRouter& router)
     : impl_(std::make_unique<ShardImpl>(index, state, router)) {}

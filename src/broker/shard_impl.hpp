@@ -27,6 +27,7 @@
 #include "broker/durable_ack.hpp"
 #include "broker/message_inbox.hpp"
 #include "broker/persister.hpp"
+#include "broker/shard_interest.hpp"
 #include "broker/shard.hpp"
 #include "protocol/codec.hpp"
 #include "routing/subscription_tree.hpp"
@@ -115,6 +116,11 @@ struct ShardImpl {
   std::vector<PendingWill> pending_wills;
   routing::SubscriptionTree<SessionRef, session::Subscription> tree;
   std::vector<std::vector<Routed>> outbox;  // per target shard, flushed at end of iteration
+  // What the other shards subscribe to, as far as a message's target shards go.
+  ShardInterest interest;
+  // After `tree` gained (+1) or lost (-1) a membership of `filter`: keeps `interest` and tells the
+  // other shards when the filter appeared or disappeared. Every change to the tree goes through it.
+  void count_interest(std::string_view filter, int delta);
   std::vector<Routed> arrived;              // what the last drain took from our inbox
   uint64_t next_session_serial = 1;
   TimePoint last_sweep{};

@@ -61,7 +61,7 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
     if (parsed->shared()) {
       join_group(std::string(parsed->group), std::string(parsed->filter), me, sub);
     } else {
-      tree.subscribe(ts.filter, me, sub);
+      if (tree.subscribe(ts.filter, me, sub)) count_interest(ts.filter, +1);
       plan_retained(c, key, sub, existed);  // shared subscriptions get no retained messages
     }
     ack.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
@@ -87,7 +87,7 @@ void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
     if (const auto shared = routing::parse_shared(filter)) {
       leave_group(std::string(shared->group), std::string(shared->filter), me);
     } else {
-      tree.unsubscribe(filter, me);
+      if (tree.unsubscribe(filter, me)) count_interest(filter, -1);
       stop_retained(c, filter);
     }
     ack.reasons.push_back(ReasonCode::Success);
@@ -95,11 +95,21 @@ void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
   send(c, ack);  // [MQTT-3.10.4-5] even when nothing matched
 }
 
+void ShardImpl::count_interest(std::string_view filter, int delta) {
+  if (router.shard_count() == 1 || !interest.count(filter, delta)) return;
+  for (unsigned k = 0; k < router.shard_count(); ++k) {
+    if (k == index) continue;
+    router.post(k, [from = index, f = std::string(filter), present = delta > 0](Shard& s) {
+      s.impl().interest.learn(from, f, present);
+    });
+  }
+}
+
 void ShardImpl::join_group(const std::string& group, const std::string& filter, SessionRef member,
                            const session::Subscription& sub) {
   const unsigned owner = shard_of_group(group, filter, router.shard_count());
   if (owner == index) {
-    tree.subscribe_shared(group, filter, member, sub);
+    if (tree.subscribe_shared(group, filter, member, sub)) count_interest(filter, +1);
     return;
   }
   router.post(owner, [group, filter, member, sub](Shard& s) { s.impl().join_group(group, filter, member, sub); });
@@ -108,7 +118,7 @@ void ShardImpl::join_group(const std::string& group, const std::string& filter, 
 void ShardImpl::leave_group(const std::string& group, const std::string& filter, SessionRef member) {
   const unsigned owner = shard_of_group(group, filter, router.shard_count());
   if (owner == index) {
-    tree.unsubscribe_shared(group, filter, member);
+    if (tree.unsubscribe_shared(group, filter, member)) count_interest(filter, -1);
     return;
   }
   router.post(owner, [group, filter, member](Shard& s) { s.impl().leave_group(group, filter, member); });
