@@ -79,7 +79,9 @@ session::Delivery from_stored(const storage::StoredDelivery& s) {
   d.qos = static_cast<QoS>(std::min<uint8_t>(s.qos, 2));
   d.retain = s.retain;
   d.subscription_ids = s.subscription_identifiers;
-  if (s.shared) d.shared = std::make_unique<const session::SharedOrigin>(session::SharedOrigin{s.shared->group, s.shared->filter});
+  if (s.shared) {
+    d.shared = std::make_unique<const session::SharedOrigin>(session::SharedOrigin{s.shared->group, s.shared->filter});
+  }
   return d;
 }
 
