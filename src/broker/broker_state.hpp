@@ -1,13 +1,13 @@
 // BrokerState: what all shards share — the configuration, the retained store, each shard's message
-// memory and each shard's inbox of messages from the others. Created once by the app before the
-// event loops start, destroyed after them: messages built in a shard's memory may outlive the shard
-// (in the retained store, or in another thread's output queue).
+// memory, each shard's inbox of messages from the others, and what each shard subscribes to.
+// Created once by the app before the event loops start, destroyed after them: messages built in a
+// shard's memory may outlive the shard (in the retained store, or in another thread's output queue).
 //
 // Thread-safety: the configuration is immutable (as loaded at start-up; each shard works from its
 // own copy, whose limits a reload replaces on the shard's thread); the retained store is guarded
 // by its own mutex (touched only for retained PUBLISHes and on SUBSCRIBE, never per ordinary
 // message); a shard's memory is allocated from by that shard's thread only; inboxes lock on their
-// own; the durable store is thread-safe.
+// own; the interest counts are atomic; the durable store is thread-safe.
 #pragma once
 
 #include <atomic>
@@ -17,6 +17,7 @@
 #include "broker/access.hpp"
 #include "broker/counters.hpp"
 #include "broker/message_inbox.hpp"
+#include "broker/shard_interest.hpp"
 #include "config/config.hpp"
 #include "session/message.hpp"
 #include "storage/durable_store.hpp"
@@ -37,6 +38,8 @@ class BrokerState {
   const std::shared_ptr<const Access>& access() const { return access_; }
   session::MessageMemory& memory(unsigned shard) { return *memories_[shard]; }
   MessageInbox& inbox(unsigned shard) { return *inboxes_[shard]; }
+  // Which shards a message must go to.
+  ShardInterest& interest() { return interest_; }
 
   // Null when persistence is off.
   storage::DurableStore* store() { return store_.get(); }
@@ -64,6 +67,7 @@ class BrokerState {
   // Declared before everything that holds messages, so that it is destroyed after them.
   std::vector<std::unique_ptr<session::MessageMemory>> memories_;
   std::vector<std::unique_ptr<MessageInbox>> inboxes_;
+  ShardInterest interest_;
   std::unique_ptr<RetainedImpl> retained_;
   // Flushed by the server while its loops still exist: commit callbacks post to them.
   std::unique_ptr<storage::DurableStore> store_;

@@ -20,9 +20,10 @@ QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
 void ShardImpl::publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack) {
   // Only to the shards where it may match; one that gets nothing does not report to `ack` either.
   unsigned skipped = 0;
+  const size_t slot = outbox.size() > 1 ? ShardInterest::slot_of(m->topic()) : 0;
   for (unsigned k = 0; k < outbox.size(); ++k) {
     if (k == index) continue;
-    if (interest.may_match(k, m->topic())) {
+    if (state.interest().may_match(k, slot)) {
       outbox[k].push_back({m, ack});
     } else {
       ++skipped;

@@ -76,7 +76,7 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
     if (const auto shared = routing::parse_shared(filter)) {
       leave_group(std::string(shared->group), std::string(shared->filter), me);
     } else {
-      if (tree.unsubscribe(filter, me)) count_interest(filter, -1);
+      remove_from_tree(filter, me);
     }
   }
   return_shared(s);

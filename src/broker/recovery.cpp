@@ -115,12 +115,12 @@ class Loader final : public storage::LoadVisitor {
     const auto parsed = routing::parse_subscription_filter(sub.filter);
     if (!parsed) return;
     const session::Subscription subscription = from_stored(sub);
-    s->subscriptions[sub.filter] = subscription;
+    const bool fresh = s->subscriptions.insert_or_assign(sub.filter, subscription).second;
     const SessionRef me{current_shard_->index, s->id()};
     if (parsed->shared()) {
-      current_shard_->join_group(std::string(parsed->group), std::string(parsed->filter), me, subscription);
+      current_shard_->join_group(std::string(parsed->group), std::string(parsed->filter), me, subscription, fresh);
     } else {
-      if (current_shard_->tree.subscribe(sub.filter, me, subscription)) current_shard_->count_interest(sub.filter, +1);
+      current_shard_->add_to_tree(sub.filter, me, subscription);
     }
     state_.persistent_subscriptions().fetch_add(1);
   }

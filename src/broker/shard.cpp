@@ -32,6 +32,7 @@ BrokerState::BrokerState(config::Config config, std::unique_ptr<storage::Durable
     : config_(std::move(config)),
       shard_count_(config::effective_threads(config_)),
       access_(std::make_shared<const Access>(Access::load(config_))),
+      interest_(shard_count_),
       retained_(std::make_unique<RetainedImpl>()),
       store_(std::move(store)) {
   for (unsigned i = 0; i < shard_count_; ++i) {
@@ -50,8 +51,7 @@ ShardImpl::ShardImpl(unsigned idx, BrokerState& st, ShardRouter& r)
       access(st.access()),
       persister(st.store(), st.next_message_id(), idx, memory.pool, st.durable_acks()),
       sessions(std::make_unique<session::MemorySessionStore>()),
-      outbox(r.shard_count()),
-      interest(r.shard_count()) {}
+      outbox(r.shard_count()) {}
 
 Shard::Shard(unsigned index, BrokerState& state, ShardRouter& router)
     : impl_(std::make_unique<ShardImpl>(index, state, router)) {}

@@ -27,7 +27,6 @@
 #include "broker/durable_ack.hpp"
 #include "broker/message_inbox.hpp"
 #include "broker/persister.hpp"
-#include "broker/shard_interest.hpp"
 #include "broker/shard.hpp"
 #include "protocol/codec.hpp"
 #include "routing/subscription_tree.hpp"
@@ -116,11 +115,10 @@ struct ShardImpl {
   std::vector<PendingWill> pending_wills;
   routing::SubscriptionTree<SessionRef, session::Subscription> tree;
   std::vector<std::vector<Routed>> outbox;  // per target shard, flushed at end of iteration
-  // What the other shards subscribe to, as far as a message's target shards go.
-  ShardInterest interest;
-  // After `tree` gained (+1) or lost (-1) a membership of `filter`: keeps `interest` and tells the
-  // other shards when the filter appeared or disappeared. Every change to the tree goes through it.
-  void count_interest(std::string_view filter, int delta);
+  // A session's ordinary subscription into and out of `tree`. These and join_group/leave_group are
+  // the only ways in and out: they keep the broker's ShardInterest, on the session's thread.
+  void add_to_tree(std::string_view filter, SessionRef me, const session::Subscription& sub);
+  void remove_from_tree(std::string_view filter, SessionRef me);
   std::vector<Routed> arrived;              // what the last drain took from our inbox
   uint64_t next_session_serial = 1;
   TimePoint last_sweep{};
@@ -234,8 +232,9 @@ struct ShardImpl {
   // subscribe.cpp
   void on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint now);
   void on_unsubscribe(Client& c, const protocol::Unsubscribe& p);
+  // On the member's thread; `new_member` false when the session replaces its subscription.
   void join_group(const std::string& group, const std::string& filter, SessionRef member,
-                  const session::Subscription& sub);
+                  const session::Subscription& sub, bool new_member);
   void leave_group(const std::string& group, const std::string& filter, SessionRef member);
 
   // retained_stream.cpp

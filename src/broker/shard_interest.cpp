@@ -4,34 +4,16 @@
 
 namespace pregon::broker {
 
-bool ShardInterest::count(std::string_view filter, int delta) {
-  auto it = own_.find(filter);
-  if (delta > 0) {
-    if (it != own_.end()) {
-      ++it->second;
-      return false;
-    }
-    own_.emplace(std::string(filter), 1);
-    return true;
-  }
-  if (it == own_.end()) return false;
-  if (--it->second != 0) return false;
-  own_.erase(it);
-  return true;
+ShardInterest::ShardInterest(unsigned shards) : shards_(std::make_unique<Shard[]>(shards)) {
+  for (unsigned k = 0; k < shards; ++k) shards_[k].exact = std::make_unique<std::atomic<uint32_t>[]>(kSlots);
 }
 
-void ShardInterest::learn(unsigned from, std::string_view filter, bool present) {
-  Known& s = known_[from];
+void ShardInterest::change(unsigned shard, std::string_view filter, int delta) {
+  Shard& s = shards_[shard];
   if (protocol::has_wildcard(filter)) {
-    if (present) {
-      ++s.wildcards;
-    } else if (s.wildcards != 0) {
-      --s.wildcards;
-    }
-  } else if (present) {
-    s.exact.emplace(filter);
-  } else if (auto it = s.exact.find(filter); it != s.exact.end()) {
-    s.exact.erase(it);
+    s.wildcards.fetch_add(delta, std::memory_order_acq_rel);
+  } else {
+    s.exact[slot_of(filter)].fetch_add(static_cast<uint32_t>(delta), std::memory_order_acq_rel);
   }
 }
 

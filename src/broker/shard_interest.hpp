@@ -1,52 +1,52 @@
-// ShardInterest: which topics the other shards may have subscribers for, so that a message goes
-// only to the shards where it might match instead of to every one (each shard matches a message
-// against its own subscriptions; with several shards that was most of the cost of the extra ones).
+// ShardInterest: which shards may hold a subscription matching a topic, so that a message goes only
+// to the shards where it might match instead of to every one (each shard matches a message against
+// its own subscriptions; with several shards that was most of the cost of the extra ones).
 //
-// A shard counts the memberships of each filter in its own subscription tree (ordinary
-// subscriptions and the shared groups it owns) and tells every other shard when a filter gains its
-// first member or loses its last, in a task posted to them. A receiver keeps, per sender, the set
-// of wildcard-free filters and the number of filters with a wildcard: a topic may match there when
-// that number is not 0 or the set holds the topic itself. The task is posted before the SUBACK
-// goes out, and a loop runs its tasks before the socket events of the same pass, so a PUBLISH
-// caused by that SUBACK finds the filter known.
+// Per shard, it counts the subscriptions that decide where a message must go: the shard's own
+// ordinary subscriptions, and the shared subscriptions whose group that shard owns. Those with a
+// wildcard are only counted; those without are counted in a table indexed by the filter's hash (a
+// counting filter). A topic may match on a shard when that shard has a wildcard subscription or the
+// topic's slot is not 0; two filters sharing a slot cost a needless hand-over, never a message.
 //
-// Ownership: one per shard. Thread-safety: none; each instance is used on its shard's thread.
+// Every count changes on the subscribing session's thread before its SUBACK is written, so a
+// PUBLISH sent after that SUBACK, read from its socket later on whichever thread, finds it (the
+// socket writes and reads in between order the memory accesses).
+//
+// Ownership: one per broker, in BrokerState. Thread-safety: any thread may change and read.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <string>
+#include <memory>
 #include <string_view>
-#include <unordered_set>
-#include <vector>
-
-#include "routing/level_map.hpp"
 
 namespace pregon::broker {
 
 class ShardInterest {
  public:
-  explicit ShardInterest(unsigned shards) : known_(shards) {}
+  explicit ShardInterest(unsigned shards);
 
-  // This shard's tree gained (+1) or lost (-1) a membership of `filter`. True when the filter
-  // appeared or disappeared, which the other shards must be told.
-  bool count(std::string_view filter, int delta);
+  // Shard `shard` gained (+1) or lost (-1) a subscription to `filter` that messages must reach.
+  void change(unsigned shard, std::string_view filter, int delta);
 
-  // What shard `from` said about one of its filters.
-  void learn(unsigned from, std::string_view filter, bool present);
+  // The slot that a topic's wildcard-free subscriptions are counted in; computed once per message.
+  static size_t slot_of(std::string_view topic) { return std::hash<std::string_view>{}(topic) & (kSlots - 1); }
 
-  // Whether shard `k` may have a subscription matching `topic`.
-  bool may_match(unsigned k, std::string_view topic) const {
-    const Known& s = known_[k];
-    return s.wildcards != 0 || (!s.exact.empty() && s.exact.contains(topic));
+  // Whether shard `k` may have a subscription matching the topic in `slot`.
+  bool may_match(unsigned k, size_t slot) const {
+    const Shard& s = shards_[k];
+    return s.wildcards.load(std::memory_order_acquire) != 0 || s.exact[slot].load(std::memory_order_acquire) != 0;
   }
 
  private:
-  struct Known {
-    std::unordered_set<std::string, routing::LevelHash, std::equal_to<>> exact;
-    uint64_t wildcards = 0;
+  // 64 KiB per shard: few enough collisions for tens of thousands of distinct topics.
+  static constexpr size_t kSlots = size_t{1} << 14;
+  struct alignas(64) Shard {
+    std::atomic<int64_t> wildcards{0};
+    std::unique_ptr<std::atomic<uint32_t>[]> exact;
   };
-  routing::LevelMap<uint64_t> own_;  // this shard's filters: memberships of each
-  std::vector<Known> known_;         // by shard; this shard's entry stays empty
+  std::unique_ptr<Shard[]> shards_;
 };
 
 }  // namespace pregon::broker

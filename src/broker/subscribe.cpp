@@ -59,9 +59,9 @@ void ShardImpl::on_subscribe(Client& c, const protocol::Subscribe& p, TimePoint 
     if (!existed && Persister::persistent(s)) state.persistent_subscriptions().fetch_add(1);
     const SessionRef me{index, s.id()};
     if (parsed->shared()) {
-      join_group(std::string(parsed->group), std::string(parsed->filter), me, sub);
+      join_group(std::string(parsed->group), std::string(parsed->filter), me, sub, !existed);
     } else {
-      if (tree.subscribe(ts.filter, me, sub)) count_interest(ts.filter, +1);
+      add_to_tree(ts.filter, me, sub);
       plan_retained(c, key, sub, existed);  // shared subscriptions get no retained messages
     }
     ack.reasons.push_back(static_cast<ReasonCode>(sub.options.max_qos));
@@ -87,7 +87,7 @@ void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
     if (const auto shared = routing::parse_shared(filter)) {
       leave_group(std::string(shared->group), std::string(shared->filter), me);
     } else {
-      if (tree.unsubscribe(filter, me)) count_interest(filter, -1);
+      remove_from_tree(filter, me);
       stop_retained(c, filter);
     }
     ack.reasons.push_back(ReasonCode::Success);
@@ -95,33 +95,37 @@ void ShardImpl::on_unsubscribe(Client& c, const protocol::Unsubscribe& p) {
   send(c, ack);  // [MQTT-3.10.4-5] even when nothing matched
 }
 
-void ShardImpl::count_interest(std::string_view filter, int delta) {
-  if (router.shard_count() == 1 || !interest.count(filter, delta)) return;
-  for (unsigned k = 0; k < router.shard_count(); ++k) {
-    if (k == index) continue;
-    router.post(k, [from = index, f = std::string(filter), present = delta > 0](Shard& s) {
-      s.impl().interest.learn(from, f, present);
-    });
-  }
+void ShardImpl::add_to_tree(std::string_view filter, SessionRef me, const session::Subscription& sub) {
+  if (tree.subscribe(filter, me, sub)) state.interest().change(index, filter, +1);
 }
 
+void ShardImpl::remove_from_tree(std::string_view filter, SessionRef me) {
+  if (tree.unsubscribe(filter, me)) state.interest().change(index, filter, -1);
+}
+
+// A group lives on its owning shard, which may be another thread; the member is counted there at
+// once, so a PUBLISH after the SUBACK goes to the owner, and joins in order with it (tasks first).
 void ShardImpl::join_group(const std::string& group, const std::string& filter, SessionRef member,
-                           const session::Subscription& sub) {
+                           const session::Subscription& sub, bool new_member) {
   const unsigned owner = shard_of_group(group, filter, router.shard_count());
+  if (new_member) state.interest().change(owner, filter, +1);
   if (owner == index) {
-    if (tree.subscribe_shared(group, filter, member, sub)) count_interest(filter, +1);
+    tree.subscribe_shared(group, filter, member, sub);
     return;
   }
-  router.post(owner, [group, filter, member, sub](Shard& s) { s.impl().join_group(group, filter, member, sub); });
+  router.post(owner, [group, filter, member, sub](Shard& s) {
+    s.impl().tree.subscribe_shared(group, filter, member, sub);
+  });
 }
 
 void ShardImpl::leave_group(const std::string& group, const std::string& filter, SessionRef member) {
   const unsigned owner = shard_of_group(group, filter, router.shard_count());
+  state.interest().change(owner, filter, -1);
   if (owner == index) {
-    if (tree.unsubscribe_shared(group, filter, member)) count_interest(filter, -1);
+    tree.unsubscribe_shared(group, filter, member);
     return;
   }
-  router.post(owner, [group, filter, member](Shard& s) { s.impl().leave_group(group, filter, member); });
+  router.post(owner, [group, filter, member](Shard& s) { s.impl().tree.unsubscribe_shared(group, filter, member); });
 }
 
 }  // namespace pregon::broker

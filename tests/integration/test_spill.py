@@ -3,6 +3,7 @@ on on disk instead of dropping messages, comes back in order as the queue emptie
 and keeps its own limit (limits.max_spilled_messages) past which queue_overflow applies.
 """
 import os
+import time
 
 import pytest
 from paho.mqtt.packettypes import PacketTypes
@@ -25,6 +26,12 @@ def offline_subscriber(b, client_id, topic, qos=1, protocol=4):
     c = PahoClient(b, client_id, protocol=protocol, clean_session=False, properties=props)
     c.subscribe(topic, qos=qos)
     c.disconnect()
+    # The client closes its socket at once; until the broker has read the DISCONNECT, a message would
+    # go out in flight to the closing connection instead of into the queue these tests count.
+    deadline = time.monotonic() + 30
+    while session_info(b, client_id)["connected"]:
+        assert time.monotonic() < deadline, f"{client_id} still connected"
+        time.sleep(0.01)
 
 
 def publish_numbered(b, client_id, topic, count, qos=1, size=16):
