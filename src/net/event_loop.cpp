@@ -56,6 +56,7 @@ void EventLoop::post(Task task) {
     std::lock_guard lock(tasks_mutex_);
     was_empty = tasks_.empty();
     tasks_.push_back(std::move(task));
+    queued_.store(true, std::memory_order_release);
   }
   // One wake-up per batch: while tasks_ is non-empty the loop has a wake-up pending already, because
   // it reads the eventfd before it swaps the queue.
@@ -76,9 +77,15 @@ void EventLoop::wake() {
 void EventLoop::run_tasks() {
   uint64_t count;
   [[maybe_unused]] ssize_t n = ::read(wake_fd_.get(), &count, sizeof count);
+  run_queued();
+}
+
+// Leaves the eventfd as it is: a wake-up still pending only makes the next epoll_wait return early.
+void EventLoop::run_queued() {
   {
     std::lock_guard lock(tasks_mutex_);
     running_.swap(tasks_);
+    queued_.store(false, std::memory_order_relaxed);
   }
   for (Task& task : running_) task();
   running_.clear();  // keeps the capacity: no allocation per batch in the steady state
@@ -97,7 +104,9 @@ void EventLoop::run_once(LoopHooks& hooks, std::chrono::milliseconds max_wait) {
   const int n = epoll_wait(epoll_fd_.get(), events_.data(), kMaxEvents, static_cast<int>(wait.count()));
   now_ = Clock::now();
   // Tasks first: what another loop posted before a client's packet was sent (messages it routed
-  // before acknowledging them) is handled before that packet. n < 0 is EINTR: no events.
+  // before acknowledging them, a subscription it made before its SUBACK) is handled before that
+  // packet. Also between handlers: a socket is read after epoll_wait returned, so it may hold a
+  // packet sent after a task was posted during this pass. n < 0 is EINTR: no events.
   for (int i = 0; i < n; ++i) {
     if (events_[static_cast<size_t>(i)].data.ptr == nullptr) {
       run_tasks();
@@ -106,6 +115,7 @@ void EventLoop::run_once(LoopHooks& hooks, std::chrono::milliseconds max_wait) {
   }
   for (int i = 0; i < n; ++i) {
     if (auto* handler = static_cast<IoHandler*>(events_[static_cast<size_t>(i)].data.ptr)) {
+      if (queued_.load(std::memory_order_acquire)) run_queued();
       handler->on_io(events_[static_cast<size_t>(i)].events);
     }
   }

@@ -86,6 +86,7 @@ class EventLoop {
  private:
   void wake();
   void run_tasks();
+  void run_queued();
 
   static constexpr int kMaxEvents = 256;
 
@@ -99,6 +100,7 @@ class EventLoop {
 
   std::mutex tasks_mutex_;  // guards tasks_ only; held for a push_back or a swap, never while running
   std::vector<Task> tasks_;
+  std::atomic<bool> queued_{false};  // tasks_ is not empty; read without the mutex between handlers
   std::vector<Task> running_;  // loop thread only: the batch being run; keeps its capacity
 };
 
