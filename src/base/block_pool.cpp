@@ -14,6 +14,31 @@ constexpr uint32_t kNoClass = ~uint32_t{0};
 thread_local BlockPool* t_home = nullptr;
 }  // namespace
 
+struct BlockPool::Batches {
+  bool on = false;
+  std::array<Batch, kClasses> by_class{};
+  ~Batches() { flush_returns(true); }
+};
+
+BlockPool::Batches& BlockPool::batches() noexcept {
+  thread_local Batches t_batches;
+  return t_batches;
+}
+
+void BlockPool::batch_returns() noexcept { batches().on = true; }
+
+void BlockPool::flush_returns(bool last) noexcept {
+  Batches& all = batches();
+  for (size_t c = 0; c < kClasses; ++c) flush(all.by_class[c], c);
+  if (last) all.on = false;
+}
+
+void BlockPool::flush(Batch& b, size_t c) noexcept {
+  if (b.pool == nullptr) return;  // set with the first block
+  b.pool->give_back(b.head, b.tail, b.count, c);
+  b = Batch{};
+}
+
 BlockPool::~BlockPool() {
   if (t_home == this) t_home = nullptr;
   for (size_t c = 0; c < kClasses; ++c) {
@@ -79,7 +104,27 @@ void BlockPool::free(void* p) noexcept {
     }
     return;
   }
-  h->pool->give_back(h);
+  // The link overlays the header: read it first.
+  BlockPool* owner = h->pool;
+  const size_t c = h->size_class;
+  auto* block = reinterpret_cast<FreeBlock*>(h);
+  // Under AddressSanitizer a cached block stays poisoned (all but its link) until it is handed out
+  // again, so a use after free of a pooled message is still caught.
+  ASAN_POISON_MEMORY_REGION(reinterpret_cast<std::byte*>(block) + sizeof(FreeBlock), bytes - sizeof(FreeBlock));
+  if (Batches& all = batches(); all.on) {
+    Batch& b = all.by_class[c];
+    if (b.pool != owner) {
+      flush(b, c);
+      b.pool = owner;
+      b.tail = block;
+    }
+    block->next = b.head;
+    b.head = block;
+    if (++b.count >= kReturnBatch || b.count * bytes >= kReturnBatchBytes) flush(b, c);
+    return;
+  }
+  block->next = nullptr;
+  owner->give_back(block, block, 1, c);
 }
 
 void BlockPool::keep(Header* h, size_t bytes) noexcept {
@@ -91,23 +136,23 @@ void BlockPool::keep(Header* h, size_t bytes) noexcept {
   owned_.store(owned_.load(std::memory_order_relaxed) + bytes, std::memory_order_relaxed);
 }
 
-void BlockPool::give_back(Header* h) noexcept {
-  const size_t c = h->size_class;
-  const size_t bytes = class_bytes(c);
+void BlockPool::give_back(FreeBlock* head, FreeBlock* tail, size_t count, size_t c) noexcept {
+  const size_t bytes = count * class_bytes(c);
   if (returned_bytes_.load(std::memory_order_relaxed) + owned_.load(std::memory_order_relaxed) + bytes > max_cached_) {
-    ::operator delete(static_cast<void*>(h));
+    while (head != nullptr) {
+      FreeBlock* next = head->next;
+      ASAN_UNPOISON_MEMORY_REGION(head, class_bytes(c));
+      ::operator delete(static_cast<void*>(head));
+      head = next;
+    }
     return;
   }
   returned_bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  auto* b = reinterpret_cast<FreeBlock*>(h);
-  // Under AddressSanitizer a cached block stays poisoned (all but its link) until it is handed out
-  // again, so a use after free of a pooled message is still caught. Poisoned before the push: once
-  // pushed, the owner may hand it out at once.
-  ASAN_POISON_MEMORY_REGION(reinterpret_cast<std::byte*>(b) + sizeof(FreeBlock), bytes - sizeof(FreeBlock));
-  FreeBlock* head = returned_[c].load(std::memory_order_relaxed);
+  // Poisoned before the push (in free): once pushed, the owner may hand the blocks out at once.
+  FreeBlock* top = returned_[c].load(std::memory_order_relaxed);
   do {
-    b->next = head;
-  } while (!returned_[c].compare_exchange_weak(head, b, std::memory_order_release, std::memory_order_relaxed));
+    tail->next = top;
+  } while (!returned_[c].compare_exchange_weak(top, head, std::memory_order_release, std::memory_order_relaxed));
 }
 
 }  // namespace pregon::base

@@ -47,6 +47,16 @@ class BlockPool {
   // Any block from allocate(), on any thread. Null is ignored.
   static void free(void* p) noexcept;
 
+  // From now on, this thread returns other pools' blocks in batches (per size class, up to
+  // kReturnBatch blocks or kReturnBatchBytes): one push per batch instead of two atomic operations
+  // per block on cache lines their owner writes. The thread must call flush_returns() regularly (an
+  // event loop: after each pass) and before the pools may go; it stops batching at its last flush.
+  static void batch_returns() noexcept;
+  // Hands this thread's batches back to their pools; `last` also stops batching.
+  static void flush_returns(bool last = false) noexcept;
+  static constexpr size_t kReturnBatch = 64;
+  static constexpr size_t kReturnBatchBytes = size_t{64} << 10;
+
   // Bytes held in free blocks (both lists), for metrics and tests.
   size_t cached_bytes() const {
     return owned_.load(std::memory_order_relaxed) + returned_bytes_.load(std::memory_order_relaxed);
@@ -62,10 +72,22 @@ class BlockPool {
   };
   static_assert(sizeof(Header) <= kHeader);
 
+  // One thread's blocks of one size class from one other pool, not yet given back.
+  struct Batch {
+    BlockPool* pool = nullptr;
+    FreeBlock* head = nullptr;
+    FreeBlock* tail = nullptr;
+    size_t count = 0;
+  };
+  struct Batches;
+  static Batches& batches() noexcept;
+
   static size_t class_bytes(size_t c) { return kMinBlock << c; }
   void* take(size_t c);
-  void keep(Header* h, size_t bytes) noexcept;       // owner thread: onto the private list
-  void give_back(Header* h) noexcept;                // any thread: onto the return stack
+  void keep(Header* h, size_t bytes) noexcept;  // owner thread: onto the private list
+  // Any thread: the chain head..tail of `count` blocks of class `c` onto the return stack.
+  void give_back(FreeBlock* head, FreeBlock* tail, size_t count, size_t c) noexcept;
+  static void flush(Batch& b, size_t c) noexcept;
 
   const size_t max_cached_;
   // Bytes on the private list: written by the owner only (a plain load and store, no locked

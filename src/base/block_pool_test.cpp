@@ -64,6 +64,46 @@ TEST(BlockPool, FreesFromOtherThreadsComeBackToTheOwner) {
   for (void* p : again) BlockPool::free(p);
 }
 
+TEST(BlockPool, ABatchingThreadReturnsOtherPoolsBlocksWhenItFlushes) {
+  BlockPool pool;
+  std::vector<void*> blocks;
+  for (size_t i = 0; i < 2 * BlockPool::kReturnBatch + 5; ++i) blocks.push_back(BlockPool::allocate(&pool, 100));
+  BlockPool other;  // the batching thread's own pool, whose blocks it keeps at once
+  size_t before_flush = 0;
+  std::thread t([&] {
+    BlockPool::batch_returns();
+    void* own = BlockPool::allocate(&other, 100);
+    BlockPool::free(own);
+    for (void* p : blocks) BlockPool::free(p);
+    before_flush = pool.cached_bytes();
+    BlockPool::flush_returns(true);
+    BlockPool::free(BlockPool::allocate(&pool, 100));  // batching stopped: back at once
+  });
+  t.join();
+  EXPECT_EQ(before_flush, 2 * BlockPool::kReturnBatch * 128u) << "full batches go back without a flush";
+  EXPECT_EQ(pool.cached_bytes(), blocks.size() * 128u);
+  EXPECT_EQ(other.cached_bytes(), 128u);
+  std::vector<void*> again;
+  for (size_t i = 0; i < blocks.size(); ++i) again.push_back(BlockPool::allocate(&pool, 100));
+  std::sort(blocks.begin(), blocks.end());
+  std::sort(again.begin(), again.end());
+  EXPECT_EQ(blocks, again);
+  for (void* p : again) BlockPool::free(p);
+}
+
+TEST(BlockPool, ABatchPastTheCacheLimitIsFreed) {
+  BlockPool pool(10 * 128);
+  std::vector<void*> blocks;
+  for (int i = 0; i < 50; ++i) blocks.push_back(BlockPool::allocate(&pool, 100));
+  std::thread t([&] {
+    BlockPool::batch_returns();
+    for (void* p : blocks) BlockPool::free(p);
+    BlockPool::flush_returns(true);
+  });
+  t.join();
+  EXPECT_EQ(pool.cached_bytes(), 0u) << "50 blocks at once would be over the limit of 10";
+}
+
 TEST(BlockPool, KeepsNoMoreThanItsCacheLimit) {
   BlockPool pool(10 * 128);
   std::vector<void*> blocks;

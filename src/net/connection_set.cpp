@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/block_pool.hpp"
 #include "base/log_context.hpp"
 
 namespace pregon::net {
@@ -116,6 +117,7 @@ void ConnectionSet::on_iteration_end(TimePoint now) {
   handler_.end_of_iteration();
   settle(now);
   handler_.end_of_iteration();  // what closing connections published (wills)
+  base::BlockPool::flush_returns();  // other threads' messages released in this pass
   if (shutting_down_ && connections_.empty() && on_drained_) {
     auto done = std::move(on_drained_);
     on_drained_ = nullptr;

@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/block_pool.hpp"
 #include "base/log_context.hpp"
 #include "broker/broker_state.hpp"
 #include "broker/recovery.hpp"
@@ -241,7 +242,11 @@ void Server::run(const ControlSignals* signals, std::function<void()> on_hangup)
   ran_ = true;
   for (size_t i = 0; i < workers_.size(); ++i) {
     Worker* w = workers_[i].get();
-    w->thread = std::thread([w] { w->loop.run(*w->connections); });
+    w->thread = std::thread([w] {
+      base::BlockPool::batch_returns();  // flushed by the connection set after each pass
+      w->loop.run(*w->connections);
+      base::BlockPool::flush_returns(true);
+    });
     const std::string name = "pregon-loop" + std::to_string(i);
     pthread_setname_np(w->thread.native_handle(), name.substr(0, 15).c_str());
   }
