@@ -15,13 +15,17 @@
 // Thread-safety: none; the caller synchronises. match() is const but advances the round-robin
 // cursor of the shared groups it reports when the callback calls pick_next(), so even concurrent
 // match() calls need exclusion (or one tree per thread).
-// Allocation: match() allocates nothing unless more than 32 branches of the walk are pending at
-// once (at most one per topic level; then a spill vector). subscribe() allocates missing nodes.
+// Allocation: match() allocates its cache once, and then only when a topic longer, or matching
+// more nodes, than any before in its cache slot is walked, or more than 32 branches of a walk are
+// pending at once (at most one per topic level; then a spill vector). subscribe() allocates
+// missing nodes.
 // Walks are iterative (filters may have 32768 levels), including destruction.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -48,12 +52,16 @@ class SubscriptionTree {
   SubscriptionTree& operator=(const SubscriptionTree&) = delete;
   // A moved-from tree is empty and usable.
   SubscriptionTree(SubscriptionTree&& other) noexcept
-      : root_(std::move(other.root_)), size_(std::exchange(other.size_, 0)) {}
+      : root_(std::move(other.root_)), size_(std::exchange(other.size_, 0)) {
+    ++other.version_;
+  }
   SubscriptionTree& operator=(SubscriptionTree&& other) noexcept {
     if (this != &other) {
       destroy(std::move(root_));
       root_ = std::move(other.root_);
       size_ = std::exchange(other.size_, 0);
+      version_ = std::max(version_, other.version_) + 1;
+      ++other.version_;
     }
     return *this;
   }
@@ -64,6 +72,7 @@ class SubscriptionTree {
   // Retain Handling 1, [MQTT-3.3.1-10] in 5.0). Precondition: valid_topic_filter(filter).
   bool subscribe(std::string_view filter, Key key, Value value) {
     assert(valid_topic_filter(filter));
+    ++version_;
     const bool added = make_node(filter).subscribers.insert_or_assign(key, std::move(value));
     size_ += added ? 1 : 0;
     return added;
@@ -73,6 +82,7 @@ class SubscriptionTree {
   bool unsubscribe(std::string_view filter, Key key) {
     Node* node = find_node(filter);
     if (node == nullptr || !node->subscribers.erase(key)) return false;
+    ++version_;
     --size_;
     prune(node);
     return true;
@@ -91,6 +101,7 @@ class SubscriptionTree {
   // Preconditions: non-empty group without '/', '+', '#'; valid_topic_filter(filter).
   bool subscribe_shared(std::string_view group, std::string_view filter, Key key, Value value) {
     assert(valid_topic_filter(filter) && !group.empty());
+    ++version_;
     Node& node = make_node(filter);
     auto it = node.groups.find(group);
     if (it == node.groups.end()) {
@@ -107,6 +118,7 @@ class SubscriptionTree {
     if (node == nullptr) return false;
     const auto it = node->groups.find(group);
     if (it == node->groups.end() || !it->second.erase(key)) return false;
+    ++version_;
     if (it->second.size() == 0) node->groups.erase(it);
     --size_;
     prune(node);
@@ -128,9 +140,22 @@ class SubscriptionTree {
   //   on_group(const Group&) once per matching shared group; the caller picks one member, e.g.
   //     with group.pick_next().
   // Callbacks must not modify the tree. Order of reports is unspecified.
+  // The nodes a topic matched are remembered (kMatchCacheSlots topics, by hash, until the tree
+  // next changes): a topic published again costs one hash and one comparison instead of a walk
+  // with a lookup per level. The cache is allocated by the first match.
   template <class F, class G>
   void match(std::string_view topic, F&& on_subscriber, G&& on_group) const {
-    walk(topic, [&](const Node& node) { report(node, on_subscriber, on_group); });
+    if (!cache_) cache_ = std::make_unique<CachedMatch[]>(kMatchCacheSlots);
+    CachedMatch& slot = cache_[std::hash<std::string_view>{}(topic) & (kMatchCacheSlots - 1)];
+    if (slot.version != version_ || slot.topic != topic) {
+      slot.version = version_;
+      slot.topic.assign(topic);
+      slot.nodes.clear();
+      walk(topic, [&](const Node& node) {
+        if (!node.subscribers.empty() || !node.groups.empty()) slot.nodes.push_back(&node);
+      });
+    }
+    for (const Node* node : slot.nodes) report(*node, on_subscriber, on_group);
   }
 
   // visit(std::string_view filter, const Key&, const Value&) for every subscription that match()
@@ -341,8 +366,17 @@ class SubscriptionTree {
     }  // `node` dies here with no live children
   }
 
+  static constexpr std::size_t kMatchCacheSlots = 1024;
+  struct CachedMatch {
+    std::string topic;
+    uint64_t version = 0;  // of the tree when filled; 0, below every version: empty
+    std::vector<const Node*> nodes;  // the matching nodes that hold subscriptions, in walk order
+  };
+
   std::unique_ptr<Node> root_;  // created on first subscribe; null when empty after a move
   std::size_t size_ = 0;
+  uint64_t version_ = 1;  // changes with every subscription added, replaced or removed
+  mutable std::unique_ptr<CachedMatch[]> cache_;
 };
 
 }  // namespace pregon::routing

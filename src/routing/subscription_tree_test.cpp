@@ -440,6 +440,7 @@ TEST(SubscriptionTree, MatchAllocatesNothing) {
   ASSERT_GT(pregon::base::thread_allocation_count, probe);
 
   std::size_t seen = 0;
+  tree.match("sensors/kitchen/temperature", [](int, const Options&) {}, [](const Tree::Group&) {});  // fills the cache
   const std::size_t before = pregon::base::thread_allocation_count;
   for (int i = 0; i < 100; ++i) {
     tree.match(
@@ -448,6 +449,40 @@ TEST(SubscriptionTree, MatchAllocatesNothing) {
   }
   EXPECT_EQ(pregon::base::thread_allocation_count - before, 0u);
   EXPECT_EQ(seen, 100u * (3 + 4));
+}
+
+TEST(SubscriptionTree, AMatchRememberedIsForgottenWhenTheTreeChanges) {
+  Tree tree;
+  tree.subscribe("a/+", 1, {});
+  EXPECT_EQ(keys_of(tree, "a/b"), Keys({1}));
+  EXPECT_EQ(keys_of(tree, "a/b"), Keys({1}));
+  tree.subscribe("a/b", 2, {});  // a node that did not exist when "a/b" was first matched
+  EXPECT_EQ(keys_of(tree, "a/b"), Keys({1, 2}));
+  tree.subscribe("a/+", 3, {});  // a subscriber more on a remembered node
+  EXPECT_EQ(keys_of(tree, "a/b"), Keys({1, 2, 3}));
+  tree.subscribe("a/+", 3, {.qos = 2});  // replaced in place
+  EXPECT_EQ(subscribers_of(tree, "a/b"), (std::vector<std::pair<int, int>>{{1, 0}, {2, 0}, {3, 2}}));
+  EXPECT_TRUE(tree.unsubscribe("a/b", 2));  // the node is pruned
+  EXPECT_EQ(keys_of(tree, "a/b"), Keys({1, 3}));
+  EXPECT_TRUE(tree.unsubscribe("a/+", 1));
+  EXPECT_TRUE(tree.unsubscribe("a/+", 3));
+  EXPECT_TRUE(keys_of(tree, "a/b").empty());
+  tree.subscribe_shared("g", "a/b", 4, {});
+  std::size_t groups = 0;
+  tree.match("a/b", [](int, const Options&) {}, [&](const Tree::Group&) { ++groups; });
+  EXPECT_EQ(groups, 1u);
+  EXPECT_TRUE(tree.unsubscribe_shared("g", "a/b", 4));
+  tree.match("a/b", [](int, const Options&) {}, [&](const Tree::Group&) { ++groups; });
+  EXPECT_EQ(groups, 1u);
+}
+
+TEST(SubscriptionTree, MoreTopicsThanCacheSlotsAllMatch) {
+  Tree tree;
+  for (int i = 0; i < 5000; ++i) tree.subscribe("t/" + std::to_string(i), i, {});
+  tree.subscribe("t/#", -1, {});
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < 5000; ++i) ASSERT_EQ(keys_of(tree, "t/" + std::to_string(i)), Keys({-1, i}));
+  }
 }
 
 // ---- The tree agrees with the reference matcher ----
@@ -467,6 +502,8 @@ TEST(SubscriptionTree, RandomizedAgreesWithTopicMatches) {
   using Pair = std::pair<int, std::string>;  // (key, filter)
   SubscriptionTree<int, std::string> tree;
   std::set<Pair> live;
+  std::vector<std::string> recurring;
+  for (int i = 0; i < 300; ++i) recurring.push_back(random_topic());
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 400; ++i) {
       const std::string filter = random_filter();
@@ -484,8 +521,12 @@ TEST(SubscriptionTree, RandomizedAgreesWithTopicMatches) {
       }
     }
     ASSERT_EQ(tree.size(), live.size());
-    for (int i = 0; i < 500; ++i) {
-      const std::string topic = random_topic();
+    // Topics seen in every round, twice: the second match of a topic comes from the match cache,
+    // the first of a round after the tree changed must not.
+    std::vector<std::string> topics = recurring;
+    for (int i = 0; i < 500; ++i) topics.push_back(random_topic());
+    for (int i = 0; i < 2 * 500; ++i) topics.push_back(recurring[static_cast<std::size_t>(i) % recurring.size()]);
+    for (const std::string& topic : topics) {
       std::vector<Pair> got;
       tree.match(
           topic, [&](int key, const std::string& filter) { got.emplace_back(key, filter); },
