@@ -20,7 +20,7 @@ QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
 void ShardImpl::publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack) {
   // Only to the shards where it may match; one that gets nothing does not report to `ack` either.
   unsigned skipped = 0;
-  const size_t slot = outbox.size() > 1 ? ShardInterest::slot_of(m->topic()) : 0;
+  const size_t slot = ShardInterest::slot_of(m->topic_hash());
   for (unsigned k = 0; k < outbox.size(); ++k) {
     if (k == index) continue;
     if (state.interest().may_match(k, slot)) {
@@ -53,7 +53,7 @@ void ShardImpl::route_local(const MessagePtr& m, TimePoint now) {
   merge.clear();
   const uint64_t epoch = ++fanout_epoch;
   tree.match(
-      m->topic(),
+      m->topic(), m->topic_hash(),
       [&](const SessionRef& ref, const session::Subscription& sub) {
         // [MQTT-3.8.3-3] No Local: not back to the publishing session.
         if (sub.options.no_local && ref.session_id == m->origin_session()) return;

@@ -13,7 +13,7 @@ void ShardInterest::change(unsigned shard, std::string_view filter, int delta) {
   if (protocol::has_wildcard(filter)) {
     s.wildcards.fetch_add(delta, std::memory_order_acq_rel);
   } else {
-    s.exact[slot_of(filter)].fetch_add(static_cast<uint32_t>(delta), std::memory_order_acq_rel);
+    s.exact[slot_of(std::hash<std::string_view>{}(filter))].fetch_add(static_cast<uint32_t>(delta), std::memory_order_acq_rel);
   }
 }
 

@@ -7,7 +7,7 @@
 namespace pregon::broker {
 namespace {
 
-size_t slot(std::string_view topic) { return ShardInterest::slot_of(topic); }
+size_t slot(std::string_view topic) { return ShardInterest::slot_of(std::hash<std::string_view>{}(topic)); }
 
 TEST(ShardInterest, NothingSubscribedMatchesNothing) {
   const ShardInterest interest(2);

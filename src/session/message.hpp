@@ -87,6 +87,9 @@ class Message : public std::enable_shared_from_this<Message> {
   Message& operator=(const Message&) = delete;
 
   std::string_view topic() const { return topic_; }
+  // std::hash of the topic (its low 32 bits), computed once where the message is built, so that
+  // the threads routing it need not.
+  uint32_t topic_hash() const { return topic_hash_; }
   std::span<const uint8_t> payload() const { return payload_; }
   // What memory budgets count for it: its topic and payload.
   size_t footprint() const { return topic_.size() + payload_.size(); }
@@ -132,6 +135,7 @@ class Message : public std::enable_shared_from_this<Message> {
   std::span<const uint8_t> payload_;
   protocol::QoS qos_ = protocol::QoS::AtMostOnce;
   bool retain_ = false;
+  uint32_t topic_hash_ = 0;
   void set_properties(MessageProperties props);
   static const MessageProperties kNoProperties;
 
