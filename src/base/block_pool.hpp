@@ -8,7 +8,8 @@
 // on its owner's thread puts it on the owner's private free list with no atomic operation (most
 // messages die on the thread that made them). On any other thread it goes on the owner's lock-free
 // return stack (one compare-and-swap), which the owner takes whole, in one exchange, when its list
-// runs dry. Only the owner pops, so the stack needs no ABA guard.
+// runs dry; a thread that asked for it (batch_returns) pushes such blocks a batch at a time. Only
+// the owner pops, so the stack needs no ABA guard.
 // Blocks larger than the largest class, and blocks asked of no pool, come from operator new and
 // carry a null pool in their header, so that one `free` serves every block.
 //
@@ -17,8 +18,8 @@
 // goes back to the system allocator, so a burst (a million queued messages, later acknowledged)
 // does not pin its peak forever.
 //
-// Ownership: a pool must outlive every block it handed out and its owner thread's last free; the
-// destructor frees the cached blocks.
+// Ownership: a pool must outlive every block it handed out, its owner thread's last free and the
+// last flush of every thread that batches; the destructor frees the cached blocks.
 // Thread-safety: allocate() on the owner thread only; free() on any thread.
 #pragma once
 
