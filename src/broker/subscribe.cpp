@@ -103,8 +103,9 @@ void ShardImpl::remove_from_tree(std::string_view filter, SessionRef me) {
   if (tree.unsubscribe(filter, me)) state.interest().change(index, filter, -1);
 }
 
-// A group lives on its owning shard, which may be another thread; the member is counted there at
-// once, so a PUBLISH after the SUBACK goes to the owner, and joins in order with it (tasks first).
+// A group lives on its owning shard, which may be another thread. The member is counted for the
+// owner here, at once, so a PUBLISH after the SUBACK goes to the owner; the join itself reaches the
+// owner in a task, which it runs before any later message (tasks first).
 void ShardImpl::join_group(const std::string& group, const std::string& filter, SessionRef member,
                            const session::Subscription& sub, bool new_member) {
   const unsigned owner = shard_of_group(group, filter, router.shard_count());
