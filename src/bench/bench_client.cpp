@@ -109,6 +109,17 @@ void BenchClient::consume(size_t n) {
   }
 }
 
+Reaction BenchClient::handle(const Publish& p) {
+  if (p.qos == QoS::AtLeastOnce) encode(PubAck{p.packet_id}, version_, out_);
+  if (p.qos == QoS::ExactlyOnce) encode(PubRec{p.packet_id}, version_, out_);
+  const auto stamp = read_stamp(p.payload);
+  if (!tracker_ || !stamp || !tracker_->knows(stamp->publisher)) return {Reaction::None};
+  if (stamp->sent_ns < run_start_ns_) return {Reaction::Stale, *stamp};
+  const Arrival a = tracker_->record(stamp->publisher, stamp->sequence);
+  if (a == Arrival::Duplicate) return {Reaction::Duplicate, *stamp};
+  return {Reaction::Delivered, *stamp, a == Arrival::Reordered};
+}
+
 Reaction BenchClient::handle(const Packet& packet) {
   return std::visit(
       [&](const auto& p) -> Reaction {
@@ -135,14 +146,7 @@ Reaction BenchClient::handle(const Packet& packet) {
           state_ = ClientState::Ready;
           return {Reaction::Subscribed};
         } else if constexpr (std::is_same_v<T, Publish>) {
-          if (p.qos == QoS::AtLeastOnce) encode(PubAck{p.packet_id}, version_, out_);
-          if (p.qos == QoS::ExactlyOnce) encode(PubRec{p.packet_id}, version_, out_);
-          const auto stamp = read_stamp(p.payload);
-          if (!tracker_ || !stamp || !tracker_->knows(stamp->publisher)) return {Reaction::None};
-          if (stamp->sent_ns < run_start_ns_) return {Reaction::Stale, *stamp};
-          const Arrival a = tracker_->record(stamp->publisher, stamp->sequence);
-          if (a == Arrival::Duplicate) return {Reaction::Duplicate, *stamp};
-          return {Reaction::Delivered, *stamp, a == Arrival::Reordered};
+          return handle(p);
         } else if constexpr (std::is_same_v<T, PubAck> || std::is_same_v<T, PubComp>) {
           release_packet_id(p.packet_id);
           return {Reaction::Acked};

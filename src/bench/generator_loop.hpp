@@ -64,7 +64,8 @@ class GeneratorLoop {
   void on_readable(uint32_t index);
   void on_stream_readable(uint32_t index);
   void consume_bytes(uint32_t index, std::span<const uint8_t> data);
-  void on_packet(uint32_t index, const protocol::Packet& packet);
+  // What the client made of a packet; `now` is when the bytes holding it were read.
+  void on_reaction(uint32_t index, const Reaction& r, uint64_t now);
   void fail(uint32_t index, bool counted_as_error, std::string_view why = {});
   void check_connect_timeouts(uint64_t now);
   void check_setup_done();
@@ -82,6 +83,7 @@ class GeneratorLoop {
   std::vector<uint32_t> publishers_;  // indices into clients_
   std::vector<uint32_t> with_output_;
   std::vector<uint8_t> scratch_;
+  protocol::Publish inbound_;  // every PUBLISH is decoded into this one, not into a Packet
   std::vector<uint8_t> stream_in_;  // MQTT bytes a stream read yielded; reused
   size_t next_to_connect_ = 0;
   uint32_t resolved_ = 0;  // clients ready or failed during setup

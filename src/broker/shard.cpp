@@ -138,6 +138,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
     close_client(c, ReasonCode::ProtocolError, "first packet is not CONNECT");  // [MQTT-3.1.0-1]
     return false;
   }
+  if (f.type == protocol::PacketType::Publish) return on_publish_frame(c, f, now);
   auto decoded = protocol::decode(f, c.version);
   if (!decoded) {
     const auto& err = decoded.error();
@@ -172,13 +173,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
   return std::visit(
       [&](auto& p) -> bool {
         using P = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<P, protocol::Publish>) {
-          if (!within_publish_rate(c, f.size, now)) {
-            close_client(c, ReasonCode::MessageRateTooHigh, "publish rate above the limit");  // 5.0: 0x96
-            return false;
-          }
-          on_publish(c, p, now, {f.body.data() + f.body.size() - f.size, f.size});
-        } else if constexpr (std::is_same_v<P, protocol::PubAck>) {
+        if constexpr (std::is_same_v<P, protocol::PubAck>) {
           on_puback(c, p.packet_id, now);
         } else if constexpr (std::is_same_v<P, protocol::PubRec>) {
           on_pubrec(c, p, now);
@@ -204,6 +199,19 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
         return c.state != Client::State::Closing;
       },
       packet);
+}
+
+bool ShardImpl::on_publish_frame(Client& c, const protocol::Frame& f, TimePoint now) {
+  if (auto decoded = protocol::decode_publish(f, c.version, inbound_publish); !decoded) {
+    close_client(c, decoded.error().code, decoded.error().what);
+    return false;
+  }
+  if (!within_publish_rate(c, f.size, now)) {
+    close_client(c, ReasonCode::MessageRateTooHigh, "publish rate above the limit");  // 5.0: 0x96
+    return false;
+  }
+  on_publish(c, inbound_publish, now, {f.body.data() + f.body.size() - f.size, f.size});
+  return c.state != Client::State::Closing;
 }
 
 bool ShardImpl::within_publish_rate(Client& c, size_t bytes, TimePoint now) {

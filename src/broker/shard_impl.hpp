@@ -131,6 +131,9 @@ struct ShardImpl {
   // shard.cpp
   InputResult on_input(Client& c, std::span<const uint8_t> data, TimePoint now);
   bool dispatch(Client& c, const protocol::Frame& frame, TimePoint now, InputResult& result);
+  // Every PUBLISH is decoded into this one object (views into the read buffer), not into a Packet.
+  protocol::Publish inbound_publish;
+  bool on_publish_frame(Client& c, const protocol::Frame& frame, TimePoint now);
   void on_disconnect(Client& c, const protocol::Disconnect& p);
   // Charges one PUBLISH of `bytes` to the client's rate limits; false when over either.
   bool within_publish_rate(Client& c, size_t bytes, TimePoint now);

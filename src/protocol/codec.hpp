@@ -47,6 +47,11 @@ DecodeResult<std::optional<Frame>> read_frame(std::span<const uint8_t> data, uin
 // types, duplicates and the packets each property is allowed in, and value ranges.
 DecodeResult<Packet> decode(const Frame& frame, ProtocolVersion version);
 
+// decode() for a PUBLISH frame, into `out`: every field is overwritten, so the hot path reuses one
+// object and builds no Packet per message. `out` may hold only the properties a PUBLISH carries
+// (as it does after any earlier call); its views point into `frame` as decode()'s do.
+DecodeResult<void> decode_publish(const Frame& frame, ProtocolVersion version, Publish& out);
+
 // Decodes one whole packet held in `data` (framing and decoding in one step; for tests and tools).
 DecodeResult<Packet> decode_packet(std::span<const uint8_t> data, ProtocolVersion version);
 

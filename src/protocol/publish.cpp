@@ -17,10 +17,23 @@ void write_body(const Publish& p, ProtocolVersion version, WireWriter& w) {
   w.bytes(p.payload);
 }
 
+// The properties a PUBLISH may carry (3.3.2.3): the only ones read_properties() sets for it.
+void clear_publish_properties(Properties& p) {
+  p.payload_format_indicator.reset();
+  p.message_expiry_interval.reset();
+  p.topic_alias.reset();
+  p.response_topic.reset();
+  p.correlation_data.reset();
+  p.user_properties.clear();
+  p.subscription_identifiers.clear();
+  p.content_type.reset();
+}
+
 }  // namespace
 
-DecodeResult<Packet> decode_publish(const Frame& frame, ProtocolVersion version) {
-  Publish p;
+DecodeResult<void> decode_publish(const Frame& frame, ProtocolVersion version, Publish& p) {
+  clear_publish_properties(p.properties);
+  p.packet_id = 0;
   const auto qos = static_cast<uint8_t>((frame.flags >> kQoSShift) & 3u);
   if (qos == 3) return decode_error(ReasonCode::MalformedPacket, "PUBLISH QoS 3");  // [MQTT-3.3.1-4]
   p.qos = static_cast<QoS>(qos);
@@ -54,6 +67,12 @@ DecodeResult<Packet> decode_publish(const Frame& frame, ProtocolVersion version)
       return decode_error(ReasonCode::ProtocolError, "empty topic name without topic alias");
     }
   }
+  return {};
+}
+
+DecodeResult<Packet> decode_publish(const Frame& frame, ProtocolVersion version) {
+  Publish p;
+  if (auto decoded = decode_publish(frame, version, p); !decoded) return base::unexpected(decoded.error());
   return Packet{std::move(p)};
 }
 

@@ -157,5 +157,51 @@ TEST(Publish, PropertiesLeftOutBefore5) {
   EXPECT_EQ(encoded(p, kV311), bytes({0x30, 0x03, 0x00, 0x01, 't'}));
 }
 
+// The hot path decodes every PUBLISH into one reused object: nothing of an earlier packet may
+// show through, whatever the versions, and a failed decode leaves nothing for the next one.
+TEST(Publish, DecodeIntoReusedObjectOverwritesEverything) {
+  Publish rich;
+  rich.qos = QoS::ExactlyOnce;
+  rich.retain = true;
+  rich.topic = "req";
+  rich.packet_id = 7;
+  rich.payload = bin("question");
+  rich.properties.payload_format_indicator = 1;
+  rich.properties.message_expiry_interval = 100;
+  rich.properties.content_type = "application/json";
+  rich.properties.response_topic = "resp/1";
+  rich.properties.correlation_data = bin("corr");
+  rich.properties.topic_alias = 2;
+  rich.properties.user_properties = {{"k", "v"}};
+  Publish plain;
+  plain.topic = "t";
+  plain.payload = bin("x");
+
+  const Bytes rich_bytes = encoded(rich, kV5);
+  const Bytes plain_bytes = encoded(plain, kV311);
+  const Bytes bad_bytes = bytes({0x32, 0x04, 0x00, 0x01, 't', 0x00});  // truncated packet id
+  auto frame_of = [](const Bytes& b) { return **read_frame(b, kMaxVariableByteInteger); };
+
+  Publish out;
+  ASSERT_TRUE(decode_publish(frame_of(rich_bytes), kV5, out));
+  EXPECT_EQ(out.qos, QoS::ExactlyOnce);
+  EXPECT_EQ(out.packet_id, 7);
+  EXPECT_EQ(out.properties.content_type, "application/json");
+  EXPECT_EQ(out.properties.user_properties.size(), 1u);
+
+  EXPECT_FALSE(decode_publish(frame_of(bad_bytes), kV311, out));
+  ASSERT_TRUE(decode_publish(frame_of(plain_bytes), kV311, out));
+  EXPECT_EQ(out.qos, QoS::AtMostOnce);
+  EXPECT_FALSE(out.retain);
+  EXPECT_EQ(out.packet_id, 0);
+  EXPECT_EQ(out.topic, "t");
+  EXPECT_EQ(str(out.payload), "x");
+  EXPECT_TRUE(out.properties.empty());
+
+  ASSERT_TRUE(decode_publish(frame_of(rich_bytes), kV5, out));
+  ASSERT_TRUE(decode_publish(frame_of(encoded(plain, kV5)), kV5, out));
+  EXPECT_TRUE(out.properties.empty());
+}
+
 }  // namespace
 }  // namespace pregon::protocol
