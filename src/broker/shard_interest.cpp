@@ -1,6 +1,7 @@
 #include "broker/shard_interest.hpp"
 
 #include "protocol/topic_name.hpp"
+#include "routing/topic.hpp"
 
 namespace pregon::broker {
 
@@ -13,7 +14,7 @@ void ShardInterest::change(unsigned shard, std::string_view filter, int delta) {
   if (protocol::has_wildcard(filter)) {
     s.wildcards.fetch_add(delta, std::memory_order_acq_rel);
   } else {
-    s.exact[slot_of(std::hash<std::string_view>{}(filter))].fetch_add(static_cast<uint32_t>(delta), std::memory_order_acq_rel);
+    s.exact[slot_of(routing::topic_hash(filter))].fetch_add(static_cast<uint32_t>(delta), std::memory_order_acq_rel);
   }
 }
 

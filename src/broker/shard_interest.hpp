@@ -30,9 +30,8 @@ class ShardInterest {
   // Shard `shard` gained (+1) or lost (-1) a subscription to `filter` that messages must reach.
   void change(unsigned shard, std::string_view filter, int delta);
 
-  // The slot that a topic's wildcard-free subscriptions are counted in, from std::hash of the topic
-  // (at least its low 32 bits: Message::topic_hash).
-  static size_t slot_of(size_t topic_hash) { return topic_hash & (kSlots - 1); }
+  // The slot that a topic's wildcard-free subscriptions are counted in, from routing::topic_hash.
+  static size_t slot_of(uint32_t topic_hash) { return topic_hash & (kSlots - 1); }
 
   // Whether shard `k` may have a subscription matching the topic in `slot`.
   bool may_match(unsigned k, size_t slot) const {

@@ -145,13 +145,13 @@ class SubscriptionTree {
   // with a lookup per level. The cache is allocated by the first match.
   template <class F, class G>
   void match(std::string_view topic, F&& on_subscriber, G&& on_group) const {
-    match(topic, std::hash<std::string_view>{}(topic), on_subscriber, on_group);
+    match(topic, topic_hash(topic), on_subscriber, on_group);
   }
-  // The same, with std::hash of `topic` (at least its low 32 bits) known already.
+  // The same, with topic_hash(topic) known already.
   template <class F, class G>
-  void match(std::string_view topic, std::size_t topic_hash, F&& on_subscriber, G&& on_group) const {
+  void match(std::string_view topic, uint32_t hash, F&& on_subscriber, G&& on_group) const {
     if (!cache_) cache_ = std::make_unique<CachedMatch[]>(kMatchCacheSlots);
-    CachedMatch& slot = cache_[topic_hash & (kMatchCacheSlots - 1)];
+    CachedMatch& slot = cache_[hash & (kMatchCacheSlots - 1)];
     if (slot.version != version_ || slot.topic != topic) {
       slot.version = version_;
       slot.topic.assign(topic);

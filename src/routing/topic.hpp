@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <string_view>
@@ -25,6 +26,13 @@ namespace pregon::routing {
 inline constexpr std::size_t kMaxTopicLength = 65535;
 
 inline constexpr std::string_view kSharePrefix = "$share/";
+
+// The hash that routing indexes topics by (the match cache, ShardInterest's slots). A message's is
+// computed once where it is built (Message::topic_hash) and used on whichever thread routes it, and
+// a filter without wildcards is counted by the same value, so every user goes through this one.
+inline uint32_t topic_hash(std::string_view topic) {
+  return static_cast<uint32_t>(std::hash<std::string_view>{}(topic));
+}
 
 // A Topic Name as carried by PUBLISH (and the Will Topic). An empty name is invalid here; the 5.0
 // "empty name plus Topic Alias" case is resolved by the session before routing sees the name.

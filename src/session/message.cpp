@@ -4,6 +4,7 @@
 #include <new>
 
 #include "protocol/codec.hpp"
+#include "routing/topic.hpp"
 
 namespace pregon::session {
 
@@ -48,7 +49,7 @@ Message::Message(Private, base::BlockPool* pool, std::string_view topic, std::sp
   if (!payload.empty()) std::memcpy(bytes + topic.size(), payload.data(), payload.size());
   topic_ = {bytes, topic.size()};
   payload_ = {reinterpret_cast<const uint8_t*>(bytes + topic.size()), payload.size()};
-  topic_hash_ = static_cast<uint32_t>(std::hash<std::string_view>{}(topic_));
+  topic_hash_ = routing::topic_hash(topic_);
 }
 
 Message::Message(Private, base::BlockPool* pool, std::span<const uint8_t> frame, std::string_view topic,
@@ -61,7 +62,7 @@ Message::Message(Private, base::BlockPool* pool, std::span<const uint8_t> frame,
   const size_t payload_at = frame.size() - payload.size();
   topic_ = {reinterpret_cast<const char*>(bytes) + topic_at, topic.size()};
   payload_ = {bytes + payload_at, payload.size()};
-  topic_hash_ = static_cast<uint32_t>(std::hash<std::string_view>{}(topic_));
+  topic_hash_ = routing::topic_hash(topic_);
   // A 3.x PUBLISH: the packet identifier follows the topic.
   const size_t packet_id_at = qos == QoS::AtMostOnce ? 0 : topic_at + topic.size();
   auto* encoding = new (storage_) EncodedPublish{{bytes, frame.size()}, packet_id_at};

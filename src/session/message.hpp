@@ -87,8 +87,8 @@ class Message : public std::enable_shared_from_this<Message> {
   Message& operator=(const Message&) = delete;
 
   std::string_view topic() const { return topic_; }
-  // std::hash of the topic (its low 32 bits), computed once where the message is built, so that
-  // the threads routing it need not.
+  // routing::topic_hash of the topic, computed once where the message is built, so that the
+  // threads routing it need not.
   uint32_t topic_hash() const { return topic_hash_; }
   std::span<const uint8_t> payload() const { return payload_; }
   // What memory budgets count for it: its topic and payload.
