@@ -15,6 +15,7 @@ using protocol::QoS;
 namespace {
 QoS min_qos(QoS a, QoS b) { return a < b ? a : b; }
 QoS max_qos(QoS a, QoS b) { return a < b ? b : a; }
+constexpr size_t kPrefetchAhead = 4;
 }  // namespace
 
 void ShardImpl::publish(const MessagePtr& m, TimePoint now, const std::shared_ptr<DurableAck>& ack) {
@@ -42,7 +43,11 @@ void ShardImpl::flush_outbox() {
 
 void ShardImpl::drain_inbox(TimePoint now) {
   state.inbox(index).take(arrived);
-  for (auto& r : arrived) {
+  for (size_t i = 0; i < arrived.size(); ++i) {
+    // Built on another thread, so not in this core's caches: fetch a few ahead of their use.
+    if (i + 2 * kPrefetchAhead < arrived.size()) __builtin_prefetch(arrived[i + 2 * kPrefetchAhead].message.get());
+    if (i + kPrefetchAhead < arrived.size()) arrived[i + kPrefetchAhead].message->prefetch();
+    Routed& r = arrived[i];
     route_local(r.message, now);
     if (r.ack) persister.hold(*r.message, std::move(r.ack));
   }

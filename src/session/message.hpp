@@ -86,6 +86,13 @@ class Message : public std::enable_shared_from_this<Message> {
   Message(const Message&) = delete;
   Message& operator=(const Message&) = delete;
 
+  // Starts loading the topic and the first payload bytes into this core's caches (a message built
+  // on another thread, about to be routed here).
+  void prefetch() const {
+    __builtin_prefetch(topic_.data());
+    __builtin_prefetch(topic_.data() + 64);
+  }
+
   std::string_view topic() const { return topic_; }
   // routing::topic_hash of the topic, computed once where the message is built, so that the
   // threads routing it need not.
