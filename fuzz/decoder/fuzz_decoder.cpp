@@ -1,6 +1,7 @@
 // Fuzzes framing and decoding for every protocol version. Whatever decodes must re-encode to bytes
 // that decode again and re-encode identically (encode() writes only what decode() accepts), and
-// encoded_size() must agree with encode() for PUBLISH.
+// encoded_size() must agree with encode() for PUBLISH. A PUBLISH decoded into one object reused
+// across every frame and input (as the broker's hot path does) must come out as a fresh decode does.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,6 +34,24 @@ void round_trip(const Packet& packet, ProtocolVersion version) {
   check(first == second);
 }
 
+// The broker's hot path: every PUBLISH into one object, whatever it held before.
+pregon::protocol::Publish reused;
+
+void check_reused(const pregon::protocol::Frame& f, ProtocolVersion version,
+                  const pregon::protocol::DecodeResult<Packet>& fresh) {
+  auto into = pregon::protocol::decode_publish(f, version, reused);
+  check(into.has_value() == fresh.has_value());
+  if (!fresh) {
+    check(into.error().code == fresh.error().code);
+    return;
+  }
+  std::vector<uint8_t> a;
+  std::vector<uint8_t> b;
+  pregon::protocol::encode(reused, version, a);
+  pregon::protocol::encode_packet(*fresh, version, b);
+  check(a == b);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -46,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const auto& f = **frame;
       check(f.size <= rest.size() && f.size > f.body.size());
       auto packet = pregon::protocol::decode(f, version);
+      if (f.type == pregon::protocol::PacketType::Publish) check_reused(f, version, packet);
       if (packet) {
         // A CONNECT carries its own version; re-encode it for that one.
         const auto* connect = std::get_if<pregon::protocol::Connect>(&*packet);
