@@ -1,7 +1,8 @@
 // Fuzzes framing and decoding for every protocol version. Whatever decodes must re-encode to bytes
 // that decode again and re-encode identically (encode() writes only what decode() accepts), and
 // encoded_size() must agree with encode() for PUBLISH. A PUBLISH decoded into one object reused
-// across every frame and input (as the broker's hot path does) must come out as a fresh decode does.
+// across every frame and input (as the broker's hot path does) must come out as a fresh decode does,
+// and decode_flow_packet() must agree with decode() on PUBACK, PUBREC, PUBREL and PUBCOMP.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -52,6 +53,30 @@ void check_reused(const pregon::protocol::Frame& f, ProtocolVersion version,
   check(a == b);
 }
 
+void check_flow(const pregon::protocol::Frame& f, ProtocolVersion version,
+                const pregon::protocol::DecodeResult<Packet>& fresh) {
+  auto step = pregon::protocol::decode_flow_packet(f, version);
+  check(step.has_value() == fresh.has_value());
+  if (!fresh) {
+    check(step.error().code == fresh.error().code);
+    return;
+  }
+  std::visit(
+      [&](const auto& p) {
+        if constexpr (requires { p.reason; p.packet_id; }) {
+          check(step->type == f.type && step->packet_id == p.packet_id && step->reason == p.reason);
+        } else {
+          check(false);
+        }
+      },
+      *fresh);
+}
+
+bool is_flow(pregon::protocol::PacketType t) {
+  using pregon::protocol::PacketType;
+  return t == PacketType::PubAck || t == PacketType::PubRec || t == PacketType::PubRel || t == PacketType::PubComp;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -66,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(f.size <= rest.size() && f.size > f.body.size());
       auto packet = pregon::protocol::decode(f, version);
       if (f.type == pregon::protocol::PacketType::Publish) check_reused(f, version, packet);
+      if (is_flow(f.type)) check_flow(f, version, packet);
       if (packet) {
         // A CONNECT carries its own version; re-encode it for that one.
         const auto* connect = std::get_if<pregon::protocol::Connect>(&*packet);

@@ -120,6 +120,24 @@ Reaction BenchClient::handle(const Publish& p) {
   return {Reaction::Delivered, *stamp, a == Arrival::Reordered};
 }
 
+Reaction BenchClient::handle(const protocol::FlowPacket& p) {
+  switch (p.type) {
+    case PacketType::PubRec:
+      if (static_cast<uint8_t>(p.reason) >= 0x80) {
+        release_packet_id(p.packet_id);  // 5.0: a failed PUBREC ends the exchange (4.3.3)
+      } else {
+        encode(PubRel{p.packet_id}, version_, out_);
+      }
+      return {Reaction::Acked};
+    case PacketType::PubRel:
+      encode(PubComp{p.packet_id}, version_, out_);
+      return {Reaction::None};
+    default:  // PUBACK, PUBCOMP
+      release_packet_id(p.packet_id);
+      return {Reaction::Acked};
+  }
+}
+
 Reaction BenchClient::handle(const Packet& packet) {
   return std::visit(
       [&](const auto& p) -> Reaction {
@@ -147,19 +165,9 @@ Reaction BenchClient::handle(const Packet& packet) {
           return {Reaction::Subscribed};
         } else if constexpr (std::is_same_v<T, Publish>) {
           return handle(p);
-        } else if constexpr (std::is_same_v<T, PubAck> || std::is_same_v<T, PubComp>) {
-          release_packet_id(p.packet_id);
-          return {Reaction::Acked};
-        } else if constexpr (std::is_same_v<T, PubRec>) {
-          if (static_cast<uint8_t>(p.reason) >= 0x80) {
-            release_packet_id(p.packet_id);  // 5.0: a failed PUBREC ends the exchange (4.3.3)
-          } else {
-            encode(PubRel{p.packet_id}, version_, out_);
-          }
-          return {Reaction::Acked};
-        } else if constexpr (std::is_same_v<T, PubRel>) {
-          encode(PubComp{p.packet_id}, version_, out_);
-          return {Reaction::None};
+        } else if constexpr (std::is_same_v<T, PubAck> || std::is_same_v<T, PubComp> ||
+                             std::is_same_v<T, PubRec> || std::is_same_v<T, PubRel>) {
+          return handle(protocol::FlowPacket{T::type, p.packet_id, p.reason});
         } else if constexpr (std::is_same_v<T, PingResp> || std::is_same_v<T, UnsubAck>) {
           return {Reaction::None};
         } else {

@@ -57,6 +57,7 @@ class BenchClient {
   // Decoded packet from the broker; may queue replies (PUBACK, PUBREC, PUBREL, PUBCOMP).
   Reaction handle(const protocol::Packet& packet);
   Reaction handle(const protocol::Publish& publish);
+  Reaction handle(const protocol::FlowPacket& step);
 
   // Publisher: may another PUBLISH go out now, as far as packet identifiers and the broker's
   // Receive Maximum allow (always true at QoS 0)?

@@ -15,7 +15,7 @@ void ShardImpl::on_puback(Client& c, uint16_t packet_id, TimePoint now) {
   }
 }
 
-void ShardImpl::on_pubrec(Client& c, const protocol::PubRec& p, TimePoint now) {
+void ShardImpl::on_pubrec(Client& c, const protocol::FlowPacket& p, TimePoint now) {
   Session& s = *c.session;
   auto* f = s.find_inflight(p.packet_id);
   if (f == nullptr) {

@@ -235,10 +235,10 @@ bool ShardImpl::keep_retained(const MessagePtr& m, const std::shared_ptr<Durable
   return true;
 }
 
-void ShardImpl::on_pubrel(Client& c, const protocol::PubRel& p) {
-  const bool known = c.session->inbound_qos2().erase(p.packet_id) > 0;
-  if (known) persister.erase_inbound_qos2(*c.session, p.packet_id);
-  send(c, protocol::PubComp{p.packet_id, known ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound, {}});
+void ShardImpl::on_pubrel(Client& c, uint16_t packet_id) {
+  const bool known = c.session->inbound_qos2().erase(packet_id) > 0;
+  if (known) persister.erase_inbound_qos2(*c.session, packet_id);
+  send(c, protocol::PubComp{packet_id, known ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound, {}});
 }
 
 }  // namespace pregon::broker

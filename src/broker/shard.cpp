@@ -138,7 +138,14 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
     close_client(c, ReasonCode::ProtocolError, "first packet is not CONNECT");  // [MQTT-3.1.0-1]
     return false;
   }
-  if (f.type == protocol::PacketType::Publish) return on_publish_frame(c, f, now);
+  switch (f.type) {
+    case protocol::PacketType::Publish: return on_publish_frame(c, f, now);
+    case protocol::PacketType::PubAck:
+    case protocol::PacketType::PubRec:
+    case protocol::PacketType::PubRel:
+    case protocol::PacketType::PubComp: return on_flow_frame(c, f, now);
+    default: break;
+  }
   auto decoded = protocol::decode(f, c.version);
   if (!decoded) {
     const auto& err = decoded.error();
@@ -173,15 +180,7 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
   return std::visit(
       [&](auto& p) -> bool {
         using P = std::decay_t<decltype(p)>;
-        if constexpr (std::is_same_v<P, protocol::PubAck>) {
-          on_puback(c, p.packet_id, now);
-        } else if constexpr (std::is_same_v<P, protocol::PubRec>) {
-          on_pubrec(c, p, now);
-        } else if constexpr (std::is_same_v<P, protocol::PubRel>) {
-          on_pubrel(c, p);
-        } else if constexpr (std::is_same_v<P, protocol::PubComp>) {
-          on_pubcomp(c, p.packet_id, now);
-        } else if constexpr (std::is_same_v<P, protocol::Subscribe>) {
+        if constexpr (std::is_same_v<P, protocol::Subscribe>) {
           on_subscribe(c, p, now);
         } else if constexpr (std::is_same_v<P, protocol::Unsubscribe>) {
           on_unsubscribe(c, p);
@@ -211,6 +210,22 @@ bool ShardImpl::on_publish_frame(Client& c, const protocol::Frame& f, TimePoint 
     return false;
   }
   on_publish(c, inbound_publish, now, {f.body.data() + f.body.size() - f.size, f.size});
+  return c.state != Client::State::Closing;
+}
+
+bool ShardImpl::on_flow_frame(Client& c, const protocol::Frame& f, TimePoint now) {
+  auto decoded = protocol::decode_flow_packet(f, c.version);
+  if (!decoded) {
+    close_client(c, decoded.error().code, decoded.error().what);
+    return false;
+  }
+  const protocol::FlowPacket& p = *decoded;
+  switch (p.type) {
+    case protocol::PacketType::PubAck: on_puback(c, p.packet_id, now); break;
+    case protocol::PacketType::PubRec: on_pubrec(c, p, now); break;
+    case protocol::PacketType::PubRel: on_pubrel(c, p.packet_id); break;
+    default: on_pubcomp(c, p.packet_id, now); break;
+  }
   return c.state != Client::State::Closing;
 }
 

@@ -134,6 +134,8 @@ struct ShardImpl {
   // Every PUBLISH is decoded into this one object (views into the read buffer), not into a Packet.
   protocol::Publish inbound_publish;
   bool on_publish_frame(Client& c, const protocol::Frame& frame, TimePoint now);
+  // PUBACK, PUBREC, PUBREL, PUBCOMP: decoded to what the flows need, not into a Packet.
+  bool on_flow_frame(Client& c, const protocol::Frame& frame, TimePoint now);
   void on_disconnect(Client& c, const protocol::Disconnect& p);
   // Charges one PUBLISH of `bytes` to the client's rate limits; false when over either.
   bool within_publish_rate(Client& c, size_t bytes, TimePoint now);
@@ -162,7 +164,7 @@ struct ShardImpl {
   // publish_in.cpp
   // `frame`: the whole packet as received.
   void on_publish(Client& c, protocol::Publish& p, TimePoint now, std::span<const uint8_t> frame);
-  void on_pubrel(Client& c, const protocol::PubRel& p);
+  void on_pubrel(Client& c, uint16_t packet_id);
   // Stores a RETAIN message as its topic's retained message, or clears it when the payload is empty.
   // With persistence, the change is written too, and reported to `ack` once durable. False when the
   // retained budget (count or bytes) has no room for it: nothing changed. $SYS topics (the broker's
@@ -252,7 +254,7 @@ struct ShardImpl {
 
   // acks.cpp
   void on_puback(Client& c, uint16_t packet_id, TimePoint now);
-  void on_pubrec(Client& c, const protocol::PubRec& p, TimePoint now);
+  void on_pubrec(Client& c, const protocol::FlowPacket& p, TimePoint now);
   void on_pubcomp(Client& c, uint16_t packet_id, TimePoint now);
 
   // lifecycle.cpp

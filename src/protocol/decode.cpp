@@ -28,16 +28,23 @@ bool flags_valid(const Frame& frame, ProtocolVersion version) {
   return frame.flags == required;
 }
 
+base::Unexpected<DecodeError> flags_error() {
+  // 5.0 [MQTT-2.1.3-1]; 3.1.1 [MQTT-2.2.2-1, MQTT-2.2.2-2]
+  return decode_error(ReasonCode::MalformedPacket, "invalid fixed header flags");
+}
+
 }  // namespace
+
+DecodeResult<FlowPacket> decode_flow_packet(const Frame& frame, ProtocolVersion version) {
+  if (!flags_valid(frame, version)) return flags_error();
+  return decode_flow_fields(frame, version);
+}
 
 DecodeResult<Packet> decode(const Frame& frame, ProtocolVersion version) {
   if (frame.type == PacketType::Publish) return decode_publish(frame, version);
   // A CONNECT speaks for its own version; its flags are checked against the 3.1.1/5.0 rule.
   const ProtocolVersion flag_version = frame.type == PacketType::Connect ? ProtocolVersion::V5 : version;
-  if (!flags_valid(frame, flag_version)) {
-    // 5.0 [MQTT-2.1.3-1]; 3.1.1 [MQTT-2.2.2-1, MQTT-2.2.2-2]
-    return decode_error(ReasonCode::MalformedPacket, "invalid fixed header flags");
-  }
+  if (!flags_valid(frame, flag_version)) return flags_error();
   switch (frame.type) {
     case PacketType::Connect: return decode_connect(frame);
     case PacketType::ConnAck: return decode_connack(frame, version);

@@ -16,6 +16,7 @@ DecodeResult<Packet> decode_connect(const Frame& frame);
 DecodeResult<Packet> decode_connack(const Frame& frame, ProtocolVersion version);
 DecodeResult<Packet> decode_publish(const Frame& frame, ProtocolVersion version);
 DecodeResult<Packet> decode_publish_response(const Frame& frame, ProtocolVersion version);
+DecodeResult<FlowPacket> decode_flow_fields(const Frame& frame, ProtocolVersion version);
 DecodeResult<Packet> decode_subscribe(const Frame& frame, ProtocolVersion version);
 DecodeResult<Packet> decode_suback(const Frame& frame, ProtocolVersion version);
 DecodeResult<Packet> decode_unsubscribe(const Frame& frame, ProtocolVersion version);

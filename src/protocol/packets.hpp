@@ -66,6 +66,14 @@ using PubRec = PublishResponse<PacketType::PubRec>;
 using PubRel = PublishResponse<PacketType::PubRel>;
 using PubComp = PublishResponse<PacketType::PubComp>;
 
+// What a receiver acts on in any of those four (the steps of the QoS 1/2 flows): decode_flow_packet()
+// yields it without the properties, which change nothing in a flow.
+struct FlowPacket {
+  PacketType type = PacketType::PubAck;
+  uint16_t packet_id = 0;
+  ReasonCode reason = ReasonCode::Success;
+};
+
 enum class RetainHandling : uint8_t { SendOnSubscribe = 0, SendIfNewSubscription = 1, DoNotSend = 2 };
 
 struct SubscriptionOptions {

@@ -6,16 +6,37 @@
 namespace pregon::protocol {
 namespace {
 
-template <PacketType kType>
-DecodeResult<Packet> decode_response(const Frame& frame, ProtocolVersion version) {
+// The body the four share. With `props` null the properties are checked and dropped (and nothing
+// is built for them when there are none, as in nearly every acknowledgement).
+DecodeResult<void> read_body(const Frame& frame, ProtocolVersion version, FlowPacket& out, Properties* props) {
   WireReader r(frame.body);
-  PublishResponse<kType> p;
-  p.packet_id = r.u16();
-  if (r.ok() && p.packet_id == 0) {
+  out.type = frame.type;
+  out.packet_id = r.u16();
+  if (r.ok() && out.packet_id == 0) {
     return decode_error(ReasonCode::ProtocolError, "packet identifier 0");  // [MQTT-2.2.1-3]
   }
-  if (is_v5(version)) read_reason_and_properties(r, kType, p.reason, p.properties);
-  return finish(r, std::move(p));
+  out.reason = ReasonCode::Success;
+  if (is_v5(version) && r.ok() && !r.at_end()) {
+    if (props != nullptr) {
+      read_reason_and_properties(r, frame.type, out.reason, *props);
+    } else {
+      Properties dropped;
+      read_reason_and_properties(r, frame.type, out.reason, dropped);
+    }
+  }
+  if (r.ok() && !r.at_end()) r.fail(ReasonCode::MalformedPacket, "bytes after the end of the packet");
+  if (!r.ok()) return r.failure();
+  return {};
+}
+
+template <PacketType kType>
+DecodeResult<Packet> decode_response(const Frame& frame, ProtocolVersion version) {
+  PublishResponse<kType> p;
+  FlowPacket fields;
+  if (auto body = read_body(frame, version, fields, &p.properties); !body) return base::unexpected(body.error());
+  p.packet_id = fields.packet_id;
+  p.reason = fields.reason;
+  return Packet{std::move(p)};
 }
 
 template <PacketType kType>
@@ -29,6 +50,12 @@ void encode_response(const PublishResponse<kType>& p, ProtocolVersion version, s
 }
 
 }  // namespace
+
+DecodeResult<FlowPacket> decode_flow_fields(const Frame& frame, ProtocolVersion version) {
+  FlowPacket fields;
+  if (auto body = read_body(frame, version, fields, nullptr); !body) return base::unexpected(body.error());
+  return fields;
+}
 
 DecodeResult<Packet> decode_publish_response(const Frame& frame, ProtocolVersion version) {
   switch (frame.type) {
