@@ -72,11 +72,6 @@ void check_flow(const pregon::protocol::Frame& f, ProtocolVersion version,
       *fresh);
 }
 
-bool is_flow(pregon::protocol::PacketType t) {
-  using pregon::protocol::PacketType;
-  return t == PacketType::PubAck || t == PacketType::PubRec || t == PacketType::PubRel || t == PacketType::PubComp;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -91,7 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(f.size <= rest.size() && f.size > f.body.size());
       auto packet = pregon::protocol::decode(f, version);
       if (f.type == pregon::protocol::PacketType::Publish) check_reused(f, version, packet);
-      if (is_flow(f.type)) check_flow(f, version, packet);
+      if (pregon::protocol::is_flow_packet(f.type)) check_flow(f, version, packet);
       if (packet) {
         // A CONNECT carries its own version; re-encode it for that one.
         const auto* connect = std::get_if<pregon::protocol::Connect>(&*packet);

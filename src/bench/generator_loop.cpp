@@ -345,8 +345,7 @@ void GeneratorLoop::consume_bytes(uint32_t index, std::span<const uint8_t> data)
         return;
       }
       on_reaction(index, c.handle(inbound_), now);
-    } else if (f.type == protocol::PacketType::PubAck || f.type == protocol::PacketType::PubRec ||
-               f.type == protocol::PacketType::PubRel || f.type == protocol::PacketType::PubComp) {
+    } else if (protocol::is_flow_packet(f.type)) {
       auto step = protocol::decode_flow_packet(f, options_.version);
       if (!step) {
         fail(index, true);

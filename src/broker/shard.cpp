@@ -138,14 +138,8 @@ bool ShardImpl::dispatch(Client& c, const protocol::Frame& f, TimePoint now, Inp
     close_client(c, ReasonCode::ProtocolError, "first packet is not CONNECT");  // [MQTT-3.1.0-1]
     return false;
   }
-  switch (f.type) {
-    case protocol::PacketType::Publish: return on_publish_frame(c, f, now);
-    case protocol::PacketType::PubAck:
-    case protocol::PacketType::PubRec:
-    case protocol::PacketType::PubRel:
-    case protocol::PacketType::PubComp: return on_flow_frame(c, f, now);
-    default: break;
-  }
+  if (f.type == protocol::PacketType::Publish) return on_publish_frame(c, f, now);
+  if (protocol::is_flow_packet(f.type)) return on_flow_frame(c, f, now);
   auto decoded = protocol::decode(f, c.version);
   if (!decoded) {
     const auto& err = decoded.error();

@@ -52,7 +52,7 @@ DecodeResult<Packet> decode(const Frame& frame, ProtocolVersion version);
 // (as it does after any earlier call); its views point into `frame` as decode()'s do.
 DecodeResult<void> decode_publish(const Frame& frame, ProtocolVersion version, Publish& out);
 
-// decode() for a PUBACK, PUBREC, PUBREL or PUBCOMP frame (precondition: it is one of them), with
+// decode() for a PUBACK, PUBREC, PUBREL or PUBCOMP frame (precondition: is_flow_packet), with
 // every check decode() makes, but without building a Packet: the 5.0 properties (a reason string
 // and user properties, which change nothing in the flow) are checked and not kept.
 DecodeResult<FlowPacket> decode_flow_packet(const Frame& frame, ProtocolVersion version);

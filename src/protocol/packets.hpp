@@ -66,8 +66,13 @@ using PubRec = PublishResponse<PacketType::PubRec>;
 using PubRel = PublishResponse<PacketType::PubRel>;
 using PubComp = PublishResponse<PacketType::PubComp>;
 
-// What a receiver acts on in any of those four (the steps of the QoS 1/2 flows): decode_flow_packet()
-// yields it without the properties, which change nothing in a flow.
+// PUBACK, PUBREC, PUBREL and PUBCOMP: the steps of the QoS 1/2 flows.
+constexpr bool is_flow_packet(PacketType t) {
+  return t == PacketType::PubAck || t == PacketType::PubRec || t == PacketType::PubRel || t == PacketType::PubComp;
+}
+
+// What a receiver acts on in any of those four: decode_flow_packet() yields it without the
+// properties, which change nothing in a flow.
 struct FlowPacket {
   PacketType type = PacketType::PubAck;
   uint16_t packet_id = 0;
