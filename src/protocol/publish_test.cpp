@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "protocol/codec_test_support.hpp"
+#include "protocol/property_table.hpp"
 
 namespace pregon::protocol {
 namespace {
@@ -201,6 +202,32 @@ TEST(Publish, DecodeIntoReusedObjectOverwritesEverything) {
   ASSERT_TRUE(decode_publish(frame_of(rich_bytes), kV5, out));
   ASSERT_TRUE(decode_publish(frame_of(encoded(plain, kV5)), kV5, out));
   EXPECT_TRUE(out.properties.empty());
+}
+
+// decode_publish clears the properties a PUBLISH may carry from a list of its own, kept short for
+// speed; the property table is what says which those are, so the two must not drift apart.
+TEST(Publish, DecodeIntoReusedObjectClearsEveryPropertyThePropertyTableAllowsInPublish) {
+  Publish plain;
+  plain.topic = "t";
+  const Bytes plain_bytes = encoded(plain, kV5);
+  const Frame frame = **read_frame(plain_bytes, kMaxVariableByteInteger);
+  for (const PropertyEntry& entry : property_table()) {
+    if ((entry.info.allowed & context_of(PacketType::Publish)) == 0) continue;
+    Publish out;
+    std::visit(
+        [&](auto member) {
+          auto& field = out.properties.*member;
+          if constexpr (requires { field.emplace_back(); }) {
+            field.emplace_back();
+          } else {
+            field.emplace();
+          }
+        },
+        entry.field);
+    ASSERT_FALSE(out.properties.empty()) << entry.info.name;
+    ASSERT_TRUE(decode_publish(frame, kV5, out));
+    EXPECT_TRUE(out.properties.empty()) << entry.info.name << " survives a reused decode";
+  }
 }
 
 }  // namespace
