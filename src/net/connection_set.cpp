@@ -72,6 +72,32 @@ void ConnectionSet::mark_dirty(TcpConnection& c) { dirty_.push_back(&c); }
 
 void ConnectionSet::retire(TcpConnection& c) { retired_.push_back(&c); }
 
+void ConnectionSet::track_output_memory(TcpConnection& c) {
+  c.output_tracked_at_ = holding_output_.size();
+  holding_output_.push_back(&c);
+}
+
+void ConnectionSet::untrack_output_memory(TcpConnection& c) {
+  const size_t at = c.output_tracked_at_;
+  if (at == TcpConnection::kUntracked) return;
+  TcpConnection* last = holding_output_.back();
+  holding_output_[at] = last;
+  last->output_tracked_at_ = at;
+  holding_output_.pop_back();
+  c.output_tracked_at_ = TcpConnection::kUntracked;
+}
+
+void ConnectionSet::trim_idle_output() {
+  for (size_t i = 0; i < holding_output_.size();) {
+    TcpConnection& c = *holding_output_[i];
+    if (c.trim_if_idle()) {
+      untrack_output_memory(c);  // moves the last entry to i
+    } else {
+      ++i;
+    }
+  }
+}
+
 void ConnectionSet::move_connection(int target, MovedConnection m) {
   if (!transfer_) {
     base::log_about({{}, m.socket.peer}, spdlog::level::err, "cannot move the connection to loop {}: no transfer route",
@@ -83,6 +109,10 @@ void ConnectionSet::move_connection(int target, MovedConnection m) {
 
 void ConnectionSet::on_tick(TimePoint now) {
   handler_.tick(now);
+  if (now - last_idle_trim_ >= options_.idle_trim_period) {
+    last_idle_trim_ = now;
+    trim_idle_output();
+  }
   if (closing_count_ == 0) return;
   // Only while some connection is closing: check deadlines, and recount so the scan stops when
   // the last one is gone.
@@ -107,7 +137,10 @@ void ConnectionSet::settle(TimePoint now) {
     servicing_.clear();
   }
   // Only now is no list pointing at the retired connections.
-  for (TcpConnection* c : retired_) connections_.erase(c);
+  for (TcpConnection* c : retired_) {
+    untrack_output_memory(*c);
+    connections_.erase(c);
+  }
   retired_.clear();
 }
 

@@ -56,6 +56,9 @@ class ConnectionSet final : public LoopHooks {
     std::chrono::milliseconds close_timeout{2000};
     // How long a flushed socket, its FIN sent, waits for the peer's FIN before it is closed.
     std::chrono::milliseconds linger_timeout{500};
+    // Every this often (on a tick), connections with nothing to write since the last time free
+    // their output buffers. A busy connection keeps them, so relaying allocates nothing.
+    std::chrono::milliseconds idle_trim_period{250};
   };
 
   ConnectionSet(EventLoop& loop, ConnectionHandler& handler, Options options, TransferFn transfer = {});
@@ -89,6 +92,11 @@ class ConnectionSet final : public LoopHooks {
 
   void mark_dirty(TcpConnection& c);
   void retire(TcpConnection& c);  // destroy at the end of this iteration
+  // holding_output_: the connections serviced since their output buffers were last freed.
+  void track_output_memory(TcpConnection& c);
+  void untrack_output_memory(TcpConnection& c);
+  // Frees the output buffers of the tracked connections that were idle since the last trim.
+  void trim_idle_output();
   void move_connection(int target, MovedConnection m);
   void settle(TimePoint now);
   std::span<uint8_t> read_scratch() { return read_scratch_; }
@@ -107,11 +115,15 @@ class ConnectionSet final : public LoopHooks {
   std::vector<TcpConnection*> servicing_;   // the batch of dirty_ being serviced
   std::vector<TcpConnection*> retired_;     // to destroy once no list refers to them
   size_t closing_count_ = 0;                // connections with a deadline to watch on ticks
+  // Connections that may hold output buffers: a trim looks at these, not at every (mostly idle)
+  // connection.
+  std::vector<TcpConnection*> holding_output_;
 
   std::vector<uint8_t> read_scratch_;  // shared by every read on this loop
   std::vector<iovec> iov_scratch_;     // shared by every write on this loop; IOV_MAX entries
   std::vector<uint8_t> tls_scratch_;   // one TLS record's plaintext, for every TLS write on this loop
 
+  TimePoint last_idle_trim_{};
   bool shutting_down_ = false;
   TimePoint shutdown_deadline_ = TimePoint::max();
   std::function<void()> on_drained_;

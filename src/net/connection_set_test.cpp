@@ -302,5 +302,37 @@ TEST_F(ConnectionSetTest, OversizedUnconsumedInputCloses) {
   EXPECT_EQ(handler_.closed, 1);
 }
 
+TEST_F(ConnectionSetTest, IdleConnectionsFreeTheirOutputBuffersBusyOnesKeepThem) {
+  set_ = std::make_unique<ConnectionSet>(loop_, handler_, ConnectionSet::Options{.idle_trim_period = 0ms});
+  handler_.input = [](TcpConnection& c, std::span<const uint8_t> d) {
+    c.send(d);
+    return broker::InputResult{d.size(), -1};
+  };
+  const int idle = connect();
+  const int busy = connect();
+  ASSERT_EQ(::send(idle, "hello", 5, 0), 5);
+  ASSERT_EQ(::send(busy, "hello", 5, 0), 5);
+  spin();
+  EXPECT_EQ(read_available(idle), "hello");
+  TcpConnection& idle_conn = *handler_.open[0];
+  TcpConnection& busy_conn = *handler_.open[1];
+  EXPECT_GT(idle_conn.output_reserved_bytes(), 0u);
+
+  // Every iteration gives the busy one something to echo; trims run on every tick.
+  const int ticks = handler_.ticks;
+  std::string echoed;
+  ASSERT_TRUE(spin_until([&] {
+    EXPECT_EQ(::send(busy, "x", 1, 0), 1);
+    echoed += read_available(busy);
+    return handler_.ticks >= ticks + 3;
+  }));
+  EXPECT_EQ(idle_conn.output_reserved_bytes(), 0u);
+  EXPECT_GT(busy_conn.output_reserved_bytes(), 0u);
+
+  ASSERT_EQ(::send(idle, "again", 5, 0), 5);  // a trimmed connection writes as before
+  spin();
+  EXPECT_EQ(read_available(idle), "again");
+}
+
 }  // namespace
 }  // namespace pregon::net

@@ -470,9 +470,20 @@ void TcpConnection::report_closed(TimePoint now) {
   owner_.handler_.on_closed(*this, now);
 }
 
+bool TcpConnection::trim_if_idle() {
+  if (serviced_ || !output_.empty()) {
+    serviced_ = false;
+    return false;
+  }
+  output_.release_memory();
+  return true;
+}
+
 void TcpConnection::service(TimePoint now) {
   dirty_ = false;
   if (state_ == State::kDone) return;
+  serviced_ = true;
+  if (output_tracked_at_ == kUntracked) owner_.track_output_memory(*this);
   if (failed_) {
     const bool was_lingering = state_ == State::kLingering;
     state_ = State::kDone;  // first: the handler may call back into this link while told

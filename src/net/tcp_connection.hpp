@@ -19,6 +19,7 @@
 // Thread-safety: none; used only on its loop's thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -75,6 +76,8 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
 
   int fd() const { return fd_.get(); }
   bool is_open() const { return state_ == State::kOpen; }
+  // Memory the output queue holds, queued or kept for reuse.
+  size_t output_reserved_bytes() const { return output_.reserved_bytes(); }
 
  private:
   friend class ConnectionSet;
@@ -92,6 +95,10 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void deliver(std::span<const uint8_t> data);
   void service(TimePoint now);  // end-of-iteration work: flush, finish closing, report
   void force_close();           // deadline passed: stop waiting for the socket
+  // Frees the output queue's buffers when the connection was not serviced since the last call
+  // (nothing queued, nothing written): most connections are idle most of the time, and need no
+  // output memory then. Returns whether it freed them.
+  bool trim_if_idle();
   bool closing() const { return state_ == State::kClosing || state_ == State::kLingering; }
   TimePoint deadline() const { return deadline_; }
   void cap_deadline(TimePoint t) {
@@ -146,6 +153,9 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   bool drained_pending_ = false;  // on_output_drained to be called
   bool drain_wanted_ = false;     // notify_when_drained: on_output_drained once the output is written
   bool dirty_ = false;            // in the owner's list for end-of-iteration service
+  bool serviced_ = false;         // serviced since the last trim_if_idle
+  static constexpr size_t kUntracked = SIZE_MAX;
+  size_t output_tracked_at_ = kUntracked;  // index in the owner's holding_output_
 };
 
 }  // namespace pregon::net
