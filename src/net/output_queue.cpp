@@ -70,13 +70,6 @@ void OutputQueue::seal(std::span<const uint8_t> header) {
   unsealed_ = 0;
 }
 
-void OutputQueue::release_memory() {
-  assert(empty());
-  clear();
-  std::vector<uint8_t>().swap(copies_);
-  std::vector<Segment>().swap(segments_);
-}
-
 size_t OutputQueue::pieces(const Segment& s, const std::vector<uint8_t>& copies, size_t skip,
                            std::span<iovec> out) {
   size_t used = 0;

@@ -9,8 +9,7 @@
 // one frame with no copy of its bytes. Whoever seals must seal before each gather().
 //
 // Allocation: both internal vectors keep their capacity; once they have grown to the connection's
-// usual backlog, appending, gathering and consuming allocate nothing. release_memory() gives it
-// back when the connection has gone quiet.
+// usual backlog, appending, gathering and consuming allocate nothing.
 //
 // Ownership: owns its copies and one reference to each queued EncodedPublish.
 // Thread-safety: none; owned by one connection on one thread.
@@ -60,8 +59,6 @@ class OutputQueue {
   void consume(size_t n);
 
   void clear();
-  // Frees the memory clear() keeps for reuse. Precondition: empty().
-  void release_memory();
 
  private:
   struct Segment {

@@ -194,17 +194,5 @@ TEST(OutputQueue, UnsealedQueueBehavesAsBefore) {
   EXPECT_EQ(q.gather(iov), 1u);
 }
 
-TEST(OutputQueue, ReleasedMemoryIsGoneAndTheQueueWorksOnAfterIt) {
-  OutputQueue q;
-  q.append(bytes("CONNACK"));
-  q.append_publish(publish(4096, 10), 0x3B, 0x1234);
-  drain(q, 1000);
-  EXPECT_GT(q.reserved_bytes(), 0u);  // kept for the next write
-  q.release_memory();
-  EXPECT_EQ(q.reserved_bytes(), 0u);
-  q.append(bytes("PINGRESP"));
-  EXPECT_EQ(drain(q, 3), "PINGRESP");
-}
-
 }  // namespace
 }  // namespace pregon::net

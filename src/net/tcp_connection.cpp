@@ -50,8 +50,8 @@ void TcpConnection::mark_dirty() {
 void TcpConnection::send(std::span<const uint8_t> bytes) {
   if (state_ != State::kOpen) return;  // after close(): nothing more is written
   if (ws_ && !ws_->upgraded()) return;  // no MQTT before the upgrade; nothing could frame it
-  output_.append(bytes);
-  if (output_.size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
+  output().append(bytes);
+  if (output_->size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
   mark_dirty();
 }
 
@@ -64,8 +64,8 @@ void TcpConnection::send_publish(std::shared_ptr<const broker::EncodedPublish> p
                                  uint16_t packet_id) {
   if (state_ != State::kOpen) return;
   if (ws_ && !ws_->upgraded()) return;
-  output_.append_publish(std::move(p), first_byte, packet_id);
-  if (output_.size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
+  output().append_publish(std::move(p), first_byte, packet_id);
+  if (output_->size() >= ConnectionSet::kEagerFlushBytes && !want_write_ && !failed_) flush();
   mark_dirty();
 }
 
@@ -196,8 +196,8 @@ void TcpConnection::take_websocket_input(std::span<uint8_t> raw) {
   if (!ws_->upgraded()) {
     const HandshakeAnswer a = ws_->take_request(raw);
     if (a.status == HandshakeAnswer::Status::kIncomplete) return;
-    output_.append(std::span(reinterpret_cast<const uint8_t*>(a.response.data()), a.response.size()));
-    output_.seal({});  // the HTTP response is not framed
+    output().append(std::span(reinterpret_cast<const uint8_t*>(a.response.data()), a.response.size()));
+    output_->seal({});  // the HTTP response is not framed
     mark_dirty();
     if (a.status == HandshakeAnswer::Status::kRefused) {
       base::log_about({{}, peer_}, spdlog::level::info, "WebSocket handshake refused: {}", a.reason);
@@ -266,16 +266,16 @@ void TcpConnection::answer_control(FrameDecoder::Control control) {
 
 void TcpConnection::send_frame(std::span<const uint8_t> frame) {
   seal_websocket_data();
-  output_.append(frame);
-  output_.seal({});
+  output().append(frame);
+  output_->seal({});
   mark_dirty();
 }
 
 void TcpConnection::seal_websocket_data() {
-  if (!ws_ || output_.unsealed_size() == 0) return;
+  if (!ws_ || !output_ || output_->unsealed_size() == 0) return;
   uint8_t header[ws::kMaxServerHeader];
-  const size_t n = ws::encode_frame_header(ws::kBinary, output_.unsealed_size(), header);
-  output_.seal(std::span<const uint8_t>(header, n));
+  const size_t n = ws::encode_frame_header(ws::kBinary, output_->unsealed_size(), header);
+  output_->seal(std::span<const uint8_t>(header, n));
 }
 
 void TcpConnection::deliver(std::span<const uint8_t> data) {
@@ -319,11 +319,11 @@ void TcpConnection::move_to(int target, std::span<const uint8_t> unconsumed) {
   m.socket.websocket = std::move(ws_);
   owner_.loop().remove(fd_.get());
   m.socket.fd = std::move(fd_);
-  if (!output_.empty()) {
+  if (!output_empty()) {
     // The broker forgets the client before moving it, so nothing should be queued.
     base::log_about({{}, peer_}, spdlog::level::warn, "{} queued bytes dropped when moving the connection",
-                    output_.size());
-    output_.clear();
+                    output_->size());
+    output_->clear();
   }
   moved_ = true;
   state_ = State::kDone;
@@ -346,8 +346,8 @@ void TcpConnection::flush() {
 
 void TcpConnection::flush_plain() {
   std::span<iovec> iov = owner_.iov_scratch();
-  while (!output_.empty()) {
-    const size_t count = output_.gather(iov);
+  while (!output_empty()) {
+    const size_t count = output_->gather(iov);
     size_t total = 0;
     for (size_t i = 0; i < count; ++i) total += iov[i].iov_len;
     msghdr msg{};
@@ -364,7 +364,7 @@ void TcpConnection::flush_plain() {
       fail(errno);
       return;
     }
-    output_.consume(static_cast<size_t>(n));
+    output_->consume(static_cast<size_t>(n));
     if (static_cast<size_t>(n) < total) {  // the socket buffer is full: wait for EPOLLOUT
       set_write_interest(true);
       return;
@@ -402,8 +402,8 @@ void TcpConnection::flush_tls() {
   std::span<iovec> iov = owner_.iov_scratch();
   for (;;) {
     if (!send_now(tls_->pending_output())) return;
-    if (output_.empty() || !tls_->handshake_done()) break;
-    const size_t count = output_.gather(iov);
+    if (output_empty() || !tls_->handshake_done()) break;
+    const size_t count = output_->gather(iov);
     size_t filled = 0;
     for (size_t i = 0; i < count && filled < record.size(); ++i) {
       const size_t take = std::min(iov[i].iov_len, record.size() - filled);
@@ -415,7 +415,7 @@ void TcpConnection::flush_tls() {
       fail(EPROTO);
       return;
     }
-    output_.consume(filled);
+    output_->consume(filled);
   }
   if (want_write_) {
     set_write_interest(false);
@@ -470,12 +470,17 @@ void TcpConnection::report_closed(TimePoint now) {
   owner_.handler_.on_closed(*this, now);
 }
 
+OutputQueue& TcpConnection::output() {
+  if (!output_) output_ = std::make_unique<OutputQueue>();
+  return *output_;
+}
+
 bool TcpConnection::trim_if_idle() {
-  if (serviced_ || !output_.empty()) {
+  if (serviced_ || !output_empty()) {
     serviced_ = false;
     return false;
   }
-  output_.release_memory();
+  output_.reset();
   return true;
 }
 
@@ -509,7 +514,7 @@ void TcpConnection::service(TimePoint now) {
     drained_pending_ = true;
     mark_dirty();
   }
-  if (state_ == State::kClosing && output_.empty() && tls_ && !tls_->shutdown_sent()) {
+  if (state_ == State::kClosing && output_empty() && tls_ && !tls_->shutdown_sent()) {
     tls_->shut_down();  // close_notify: the peer can tell our end from a cut connection
     flush();
     if (failed_) {

@@ -60,7 +60,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void send_publish(std::shared_ptr<const broker::EncodedPublish> p, uint8_t first_byte,
                     uint16_t packet_id) override;
   size_t queued_bytes() const override {
-    return output_.size() + (tls_ ? tls_->pending_output().size() : 0);
+    return (output_ ? output_->size() : 0) + (tls_ ? tls_->pending_output().size() : 0);
   }
   void notify_when_drained() override;
   void close() override;
@@ -77,7 +77,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   int fd() const { return fd_.get(); }
   bool is_open() const { return state_ == State::kOpen; }
   // Memory the output queue holds, queued or kept for reuse.
-  size_t output_reserved_bytes() const { return output_.reserved_bytes(); }
+  size_t output_reserved_bytes() const { return output_ ? sizeof(OutputQueue) + output_->reserved_bytes() : 0; }
 
  private:
   friend class ConnectionSet;
@@ -95,9 +95,9 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void deliver(std::span<const uint8_t> data);
   void service(TimePoint now);  // end-of-iteration work: flush, finish closing, report
   void force_close();           // deadline passed: stop waiting for the socket
-  // Frees the output queue's buffers when the connection was not serviced since the last call
-  // (nothing queued, nothing written): most connections are idle most of the time, and need no
-  // output memory then. Returns whether it freed them.
+  // Frees the output queue when the connection was not serviced since the last call (nothing
+  // queued, nothing written): most connections are idle most of the time, and need no output
+  // memory then. Returns whether it freed it.
   bool trim_if_idle();
   bool closing() const { return state_ == State::kClosing || state_ == State::kLingering; }
   TimePoint deadline() const { return deadline_; }
@@ -119,7 +119,9 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void answer_control(FrameDecoder::Control control);
   void send_frame(std::span<const uint8_t> frame);  // a whole frame, after the data queued before it
   void seal_websocket_data();  // frames what was queued since the last flush
-  bool has_output() const { return !output_.empty() || (tls_ && !tls_->pending_output().empty()); }
+  OutputQueue& output();  // made on first use
+  bool output_empty() const { return !output_ || output_->empty(); }
+  bool has_output() const { return !output_empty() || (tls_ && !tls_->pending_output().empty()); }
   void flush();
   void flush_tls();
   bool send_now(std::span<const uint8_t> bytes);  // false: blocked or failed (then handled)
@@ -139,7 +141,9 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   std::unique_ptr<TlsStream> tls_;
   std::unique_ptr<WebSocketStream> ws_;
   InputBuffer input_;
-  OutputQueue output_;
+  // Behind a pointer, made when something is queued and freed by trim_if_idle: an idle connection
+  // holds no output memory at all.
+  std::unique_ptr<OutputQueue> output_;
   void* handler_state_ = nullptr;
   TimePoint deadline_ = TimePoint::max();
   State state_ = State::kOpen;
