@@ -22,7 +22,7 @@ ConnectionSet::~ConnectionSet() {
   // Tell the handler about every connection it still knows, while all of them are still alive
   // (on_closed may touch other links, e.g. to deliver a will), then destroy them all.
   const TimePoint now = Clock::now();
-  for (auto& [ptr, conn] : connections_) {
+  for (auto& conn : connections_) {
     if (conn->state_ != TcpConnection::State::kDone) {
       conn->state_ = TcpConnection::State::kDone;
       conn->report_closed(now);
@@ -39,7 +39,8 @@ TcpConnection* ConnectionSet::adopt(Accepted socket, std::span<const uint8_t> in
     base::log_about({{}, c->peer()}, spdlog::level::err, "cannot watch the socket: {}", r.error().message());
     return nullptr;
   }
-  connections_.emplace(c, std::move(owned));
+  c->slot_ = static_cast<uint32_t>(connections_.size());
+  connections_.push_back(std::move(owned));
   c->opened();
   handler_.on_open(*c, loop_.now());
   if (!initial.empty() && c->is_open()) c->deliver(initial);
@@ -54,7 +55,7 @@ void ConnectionSet::begin_shutdown(std::function<void()> on_drained) {
   shutdown_deadline_ = now + options_.close_timeout;
   on_drained_ = std::move(on_drained);
   handler_.shutdown(now);
-  for (auto& [ptr, conn] : connections_) {
+  for (auto& conn : connections_) {
     conn->close();
     conn->cap_deadline(shutdown_deadline_);
   }
@@ -73,12 +74,12 @@ void ConnectionSet::mark_dirty(TcpConnection& c) { dirty_.push_back(&c); }
 void ConnectionSet::retire(TcpConnection& c) { retired_.push_back(&c); }
 
 void ConnectionSet::track_output_memory(TcpConnection& c) {
-  c.output_tracked_at_ = holding_output_.size();
+  c.output_tracked_at_ = static_cast<uint32_t>(holding_output_.size());
   holding_output_.push_back(&c);
 }
 
 void ConnectionSet::untrack_output_memory(TcpConnection& c) {
-  const size_t at = c.output_tracked_at_;
+  const uint32_t at = c.output_tracked_at_;
   if (at == TcpConnection::kUntracked) return;
   TcpConnection* last = holding_output_.back();
   holding_output_[at] = last;
@@ -117,7 +118,7 @@ void ConnectionSet::on_tick(TimePoint now) {
   // Only while some connection is closing: check deadlines, and recount so the scan stops when
   // the last one is gone.
   size_t still_closing = 0;
-  for (auto& [ptr, conn] : connections_) {
+  for (auto& conn : connections_) {
     if (!conn->closing()) continue;
     if (now >= conn->deadline()) {
       conn->force_close();
@@ -137,11 +138,19 @@ void ConnectionSet::settle(TimePoint now) {
     servicing_.clear();
   }
   // Only now is no list pointing at the retired connections.
-  for (TcpConnection* c : retired_) {
-    untrack_output_memory(*c);
-    connections_.erase(c);
-  }
+  for (TcpConnection* c : retired_) destroy(*c);
   retired_.clear();
+}
+
+void ConnectionSet::destroy(TcpConnection& c) {
+  untrack_output_memory(c);
+  const uint32_t at = c.slot_;
+  std::unique_ptr<TcpConnection> gone = std::move(connections_[at]);
+  if (at + 1 != connections_.size()) {
+    connections_[at] = std::move(connections_.back());
+    connections_[at]->slot_ = at;
+  }
+  connections_.pop_back();
 }
 
 void ConnectionSet::on_iteration_end(TimePoint now) {

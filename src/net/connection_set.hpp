@@ -21,7 +21,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "net/connection_handler.hpp"
@@ -99,6 +98,7 @@ class ConnectionSet final : public LoopHooks {
   void trim_idle_output();
   void move_connection(int target, MovedConnection m);
   void settle(TimePoint now);
+  void destroy(TcpConnection& c);
   std::span<uint8_t> read_scratch() { return read_scratch_; }
   std::span<iovec> iov_scratch() { return iov_scratch_; }
   std::span<uint8_t> tls_scratch() { return tls_scratch_; }
@@ -110,7 +110,8 @@ class ConnectionSet final : public LoopHooks {
   Options options_;
   TransferFn transfer_;
 
-  std::unordered_map<TcpConnection*, std::unique_ptr<TcpConnection>> connections_;
+  // In no order; a connection's slot_ is its index, so removing one moves the last into its place.
+  std::vector<std::unique_ptr<TcpConnection>> connections_;
   std::vector<TcpConnection*> dirty_;       // connections with end-of-iteration work
   std::vector<TcpConnection*> servicing_;   // the batch of dirty_ being serviced
   std::vector<TcpConnection*> retired_;     // to destroy once no list refers to them

@@ -214,6 +214,25 @@ TEST_F(ConnectionSetTest, PeerCloseIsReported) {
   EXPECT_EQ(set_->size(), 1u);
 }
 
+TEST_F(ConnectionSetTest, ConnectionsClosedInAnyOrderLeaveTheOthersWorking) {
+  handler_.input = [](TcpConnection& c, std::span<const uint8_t> d) {
+    c.send(d);
+    return broker::InputResult{d.size(), -1};
+  };
+  for (int i = 0; i < 6; ++i) connect();
+  for (int gone : {0, 3, 5}) peers_[gone].reset();  // the first, one in the middle, the last
+  spin();
+  EXPECT_EQ(handler_.closed, 3);
+  ASSERT_EQ(set_->size(), 3u);
+  for (int kept : {1, 2, 4}) {
+    ASSERT_EQ(::send(peers_[kept].get(), "hi", 2, 0), 2);
+    spin();
+    EXPECT_EQ(read_available(peers_[kept].get()), "hi") << "connection " << kept;
+  }
+  set_.reset();  // the rest are reported closed once each
+  EXPECT_EQ(handler_.closed, 6);
+}
+
 TEST_F(ConnectionSetTest, LingerEndsAtTheDeadline) {
   set_ = std::make_unique<ConnectionSet>(loop_, handler_, ConnectionSet::Options{.linger_timeout = 200ms});
   connect();

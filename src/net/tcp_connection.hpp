@@ -82,7 +82,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
  private:
   friend class ConnectionSet;
 
-  enum class State {
+  enum class State : uint8_t {
     kOpen,       // reading and writing
     kClosing,    // close() called: flushing; input discarded
     kLingering,  // flushed, write side shut, handler told; waiting for the peer's FIN
@@ -136,6 +136,7 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
 
   ConnectionSet& owner_;
   UniqueFd fd_;
+  uint32_t slot_ = 0;  // index in the owner's connections_
   std::string peer_;  // the socket's peer, or the client a PROXY header names
   broker::ListenerPolicy& listener_;
   std::unique_ptr<TlsStream> tls_;
@@ -158,8 +159,8 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   bool drain_wanted_ = false;     // notify_when_drained: on_output_drained once the output is written
   bool dirty_ = false;            // in the owner's list for end-of-iteration service
   bool serviced_ = false;         // serviced since the last trim_if_idle
-  static constexpr size_t kUntracked = SIZE_MAX;
-  size_t output_tracked_at_ = kUntracked;  // index in the owner's holding_output_
+  static constexpr uint32_t kUntracked = UINT32_MAX;
+  uint32_t output_tracked_at_ = kUntracked;  // index in the owner's holding_output_
 };
 
 }  // namespace pregon::net
