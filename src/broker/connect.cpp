@@ -210,8 +210,8 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   Session* s = nullptr;
   if (Session* existing = sessions->find(std::string_view(client_id))) {
     s = existing;
-    if (auto at = attached.find(s->id()); at != attached.end()) {
-      Client& old = *at->second;
+    if (Client* connected = attached_client(*s)) {
+      Client& old = *connected;
       // [MQTT-3.1.4-2/3] the older connection is closed; 5.0 tells it why.
       const bool old_will_now = old.publish_will_on_close && s->will &&
                                 (s->will->delay_interval == 0 || p.clean_start);
@@ -220,7 +220,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
       old.publish_will_on_close = false;
       old.session = nullptr;
       base::log_about({client_id, old.link.peer()}, spdlog::level::info, "client disconnected: reason=session taken over");
-      attached.erase(at);
+      s->connection = nullptr;
       state.connected_clients().remove();
       close_client(old, ReasonCode::SessionTakenOver, "session taken over");
     }
@@ -251,7 +251,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
 
   s->username = username ? std::make_unique<const std::string>(*username) : nullptr;
   c.session = s;
-  attached[s->id()] = &c;
+  s->connection = &c;
   state.connected_clients().add();
   c.state = Client::State::Connected;
 

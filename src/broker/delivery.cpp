@@ -105,7 +105,7 @@ void ShardImpl::deliver_to_member(const MessagePtr& m, const session::SharedOrig
                                   unsigned attempts) {
   Session* s = find_session(member.session_id);
   const bool subscribed = s != nullptr && s->subscriptions.contains(shared_filter_key(origin));
-  const bool online = subscribed && attached.contains(member.session_id);
+  const bool online = subscribed && s->connection != nullptr;
   // Prefer a connected member: try the others before queueing for an offline one.
   if (!subscribed || (!online && attempts + 1 < group_size)) {
     regroup(m, origin, now, attempts + 1);
@@ -142,8 +142,7 @@ size_t ShardImpl::window(const Client& c) const {
 void ShardImpl::deliver(Session& s, Delivery d, TimePoint now) {
   // Read access is checked per receiver, so retained messages and wills are covered too.
   if (const auto& acl = (*access).acl; acl && !acl->may_receive(identity_of(s), d.message->topic())) return;
-  auto at = attached.find(s.id());
-  Client* c = at == attached.end() ? nullptr : at->second;
+  Client* c = attached_client(s);
   if (d.qos == QoS::AtMostOnce) {
     // QoS 0 is not kept for offline sessions, and is dropped for a client that cannot keep up.
     if (c == nullptr || c->link.queued_bytes() > config.limits.output_buffer_bytes) {
@@ -300,9 +299,9 @@ void ShardImpl::send_held_publish(Client& c, uint16_t packet_id) {
 }
 
 void ShardImpl::pump(Session& s, TimePoint now) {
-  auto at = attached.find(s.id());
-  if (at == attached.end()) return;
-  Client& c = *at->second;
+  Client* connected = attached_client(s);
+  if (connected == nullptr) return;
+  Client& c = *connected;
   while (c.state == Client::State::Connected && has_room(c, s)) {
     if (s.queue().empty() && (s.spilled == 0 || !refill(s))) break;
     send_in_window(c, s, dequeue(s), now, true);

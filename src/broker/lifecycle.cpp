@@ -18,7 +18,10 @@ void ShardImpl::detach(Client& c, TimePoint now) {
   if (c.session == nullptr) return;
   Session& s = *c.session;
   c.session = nullptr;
-  if (attached.erase(s.id()) > 0) state.connected_clients().remove();
+  if (s.connection != nullptr) {
+    s.connection = nullptr;
+    state.connected_clients().remove();
+  }
   const int64_t closed_at = ClockPair::now().wall_unix_ms;
   const auto level = static_cast<uint8_t>(c.version);
   bool will_waits = false;
@@ -84,7 +87,7 @@ void ShardImpl::end_session(Session& s, TimePoint now) {
   persister.erase_session(s);
   state.queued_bytes().fetch_sub(static_cast<int64_t>(s.queued_bytes()), std::memory_order_relaxed);
   expiring.erase(id);
-  if (attached.erase(id) > 0) state.connected_clients().remove();
+  if (s.connection != nullptr) state.connected_clients().remove();
   sessions->erase(s);  // destroys s
 }
 

@@ -173,9 +173,10 @@ void ShardImpl::send_owed_acks(Client& c) {
 }
 
 void ShardImpl::send_durable_ack(const DurableAck& ack) {
-  auto at = attached.find(ack.session);
-  if (at == attached.end() || at->second->serial != ack.client) return;  // gone: it will resend
-  Client& c = *at->second;
+  const Session* s = find_session(ack.session);
+  Client* connected = s == nullptr ? nullptr : attached_client(*s);
+  if (connected == nullptr || connected->serial != ack.client) return;  // gone: it will resend
+  Client& c = *connected;
   if (c.state != Client::State::Connected) return;
   if (!c.owes_acks()) return;
   for (auto& owed : c.owed_acks()) {

@@ -56,9 +56,9 @@ ShardStats shard_stats(Shard& shard) {
   ShardStats stats;
   stats.counters = impl.counters;
   stats.drops = impl.drops;
-  stats.clients_connected = impl.attached.size();
   stats.sessions = impl.sessions->size();
   impl.sessions->for_each([&](Session& s) {
+    if (s.connection != nullptr) ++stats.clients_connected;
     if (s.expiry_interval > 0) ++stats.persistent_sessions;
     stats.subscriptions += s.subscriptions.size();
     stats.queued_messages += s.queue().size() + s.spilled;
@@ -72,8 +72,9 @@ ShardStats shard_stats(Shard& shard) {
 Listing<ClientInfo> connected_clients(Shard& shard, const ListFilter& filter, TimePoint now,
                                       std::chrono::system_clock::time_point wall_now) {
   PageCollector<ClientInfo> page(filter);
-  for (const auto& [session_id, c] : shard.impl().attached) {
-    if (c->state != Client::State::Connected) continue;  // being closed: no longer listed
+  for (const Client* c : shard.impl().clients) {
+    // Not yet connected, or being closed: not listed.
+    if (c->state != Client::State::Connected || c->session == nullptr) continue;
     const Session& s = *c->session;
     if (!passes(filter, s.client_id(), s.username.get()) || !page.wants(s.client_id())) continue;
     ClientInfo info;
@@ -97,7 +98,7 @@ Listing<SessionInfo> sessions(Shard& shard, const ListFilter& filter, TimePoint 
   ShardImpl& impl = shard.impl();
   PageCollector<SessionInfo> page(filter);
   impl.sessions->for_each([&](Session& s) {
-    const bool connected = impl.attached.contains(s.id());
+    const bool connected = s.connection != nullptr;
     if (filter.connected && *filter.connected != connected) return;
     if (!passes(filter, s.client_id(), s.username.get()) || !page.wants(s.client_id())) return;
     SessionInfo info;
@@ -119,21 +120,20 @@ Listing<SessionInfo> sessions(Shard& shard, const ListFilter& filter, TimePoint 
 
 bool disconnect_client(Shard& shard, std::string_view client_id) {
   ShardImpl& impl = shard.impl();
-  for (const auto& [session_id, c] : impl.attached) {
-    if (c->session->client_id() != client_id || c->state != Client::State::Connected) continue;
-    // Said in the DISCONNECT too: clients log it, and some (paho 1.6) read the reason code only
-    // when properties follow it.
-    impl.close_client(*c, protocol::ReasonCode::AdministrativeAction, "disconnected by an administrator", true);
-    return true;
-  }
-  return false;
+  const Session* s = impl.sessions->find(client_id);
+  Client* c = s == nullptr ? nullptr : attached_client(*s);
+  if (c == nullptr || c->state != Client::State::Connected) return false;
+  // Said in the DISCONNECT too: clients log it, and some (paho 1.6) read the reason code only
+  // when properties follow it.
+  impl.close_client(*c, protocol::ReasonCode::AdministrativeAction, "disconnected by an administrator", true);
+  return true;
 }
 
 std::vector<SubscriptionInfo> session_subscriptions(Shard& shard, size_t limit) {
   ShardImpl& impl = shard.impl();
   std::vector<SubscriptionInfo> out;
   impl.sessions->for_each([&](Session& s) {
-    const bool online = impl.attached.contains(s.id());
+    const bool online = s.connection != nullptr;
     for (const auto& [filter, sub] : s.subscriptions) {
       if (out.size() >= limit) return;
       out.push_back({s.client_id(), filter, static_cast<uint8_t>(sub.options.max_qos), online});
@@ -158,7 +158,7 @@ std::vector<SubscriptionInfo> name_subscribers(Shard& shard, std::span<const Mat
     if (m.shard != impl.index) continue;
     const Session* s = impl.find_session(m.session_id);
     if (s == nullptr) continue;
-    out.push_back({s->client_id(), m.filter, m.qos, impl.attached.contains(s->id())});
+    out.push_back({s->client_id(), m.filter, m.qos, s->connection != nullptr});
   }
   return out;
 }

@@ -65,6 +65,9 @@ unsigned shard_of_group(std::string_view group, std::string_view filter, unsigne
 // The key under which a session keeps a shared subscription: the filter as subscribed.
 std::string shared_filter_key(const session::SharedOrigin& origin);
 
+// The client connected to a session, or null while it is offline.
+inline Client* attached_client(const Session& s) { return static_cast<Client*>(s.connection); }
+
 // A will waiting for its Will Delay Interval. The session's stored record keeps it meanwhile (with
 // the protocol level and disconnection time below, to write the record again without it once it
 // went out), so that a restart does not lose it.
@@ -96,7 +99,6 @@ struct ShardImpl {
 
   std::unordered_set<Client*> clients;
   std::unique_ptr<session::SessionStore> sessions;
-  std::unordered_map<uint64_t, Client*> attached;  // session id -> its connected client
   // Detached sessions with a finite expiry: the deadline of each, and the same in deadline order so
   // that a tick looks only at what is due, however many sessions wait. Heap entries whose session
   // reconnected (no longer in `expiring`, or with another deadline) are skipped when they come up.

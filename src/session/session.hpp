@@ -120,6 +120,14 @@ class Session {
   // it is not empty, so that the queue keeps its order.
   uint64_t spilled_from = 0;
   uint32_t spilled = 0;
+
+ private:
+  uint16_t last_packet_id_ = 0;  // here, beside `spilled`, to share its eight bytes
+
+ public:
+  // Opaque to the session layer: the owner's object for the connection this session is attached
+  // to (the broker's Client), null while the session is offline.
+  void* connection = nullptr;
   // When its shard next looks for expired messages in its queue; the epoch when not scheduled.
   TimePoint expiry_check{};
   // Marks every delivery as not stored, and nothing as spilled (the session's records were erased).
@@ -142,7 +150,6 @@ class Session {
   base::RingDeque<Delivery> queue_;
   size_t queued_bytes_ = 0;
   std::unique_ptr<std::unordered_set<uint16_t>> inbound_qos2_;
-  uint16_t last_packet_id_ = 0;
   // Identifiers in use, one bit each, kept only while the window is large: below kIdBitmapFrom
   // entries a scan of the window is cheaper than 8 KiB per session.
   static constexpr size_t kIdBitmapFrom = 64;
