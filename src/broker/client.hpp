@@ -52,8 +52,14 @@ class Client {
   uint16_t receive_maximum = 65535;
   uint16_t topic_alias_maximum = 0;
   uint32_t maximum_packet_size = std::numeric_limits<uint32_t>::max();
+  uint32_t slot = 0;  // index in its shard's `clients`
 
-  std::string close_reason = "connection lost";
+  // Why the connection closes, for the log: "connection lost" unless the broker or the client said
+  // otherwise. Behind a pointer: it is set once, at the end.
+  std::string_view close_reason() const {
+    return close_reason_ ? std::string_view(*close_reason_) : std::string_view("connection lost");
+  }
+  void set_close_reason(std::string why) { close_reason_ = std::make_unique<const std::string>(std::move(why)); }
 
   // 5.0 topic aliases, made on first use: most connections never use them, and an idle
   // connection should cost little [MQTT-3.3.2-*].
@@ -100,6 +106,7 @@ class Client {
  private:
   std::unique_ptr<TopicAliases> aliases_;
   std::unique_ptr<base::RingDeque<OwedAck>> owed_acks_;
+  std::unique_ptr<const std::string> close_reason_;
 };
 
 // Whom a log line about `c` is about: its client identifier once it has a session, and its peer.

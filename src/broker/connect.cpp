@@ -41,7 +41,7 @@ void ShardImpl::refuse_connect(Client& c, std::string_view client_id, ReasonCode
   base::log_about({client_id, c.link.peer()}, spdlog::level::info, "connection refused: reason={} ({})",
                   protocol::reason_name(reason), why);
   c.publish_will_on_close = false;
-  c.close_reason = std::string(why);
+  c.set_close_reason(std::string(why));
   c.state = Client::State::Closing;
   c.link.close();
 }
@@ -115,10 +115,7 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   if (owner != index) {
     // The session for this identifier lives on another thread: move the connection there.
     result.transfer_to = static_cast<int>(owner);
-    clients.erase(&c);
-    state.open_connections().fetch_sub(1, std::memory_order_relaxed);  // counted again over there
-    c.link.listener().open_connections.fetch_sub(1, std::memory_order_relaxed);
-    delete &c;
+    forget_client(c);  // counted again over there
     return false;
   }
 

@@ -67,7 +67,8 @@ Client* Shard::open(ClientLink& link, TimePoint now) {
   ++impl_->counters.connections_accepted;
   impl_->state.open_connections().fetch_add(1, std::memory_order_relaxed);
   link.listener().open_connections.fetch_add(1, std::memory_order_relaxed);
-  impl_->clients.insert(c);
+  c->slot = static_cast<uint32_t>(impl_->clients.size());
+  impl_->clients.push_back(c);
   return c;
 }
 
@@ -261,9 +262,9 @@ void ShardImpl::on_disconnect(Client& c, const protocol::Disconnect& p) {
   }
   // [MQTT-3.14.4-3] a normal DISCONNECT discards the will; 0x04 asks for it to be published.
   c.publish_will_on_close = c.is_v5() && p.reason == ReasonCode::DisconnectWithWillMessage;
-  c.close_reason = p.reason == ReasonCode::NormalDisconnection
-                       ? std::string("client disconnected")
-                       : fmt::format("client disconnected ({})", protocol::reason_name(p.reason));
+  c.set_close_reason(p.reason == ReasonCode::NormalDisconnection
+                         ? std::string("client disconnected")
+                         : fmt::format("client disconnected ({})", protocol::reason_name(p.reason)));
   c.state = Client::State::Closing;
   c.link.close();
 }
@@ -275,19 +276,26 @@ void ShardImpl::close_client(Client& c, ReasonCode reason, std::string_view why,
       (protocol::is_error(reason) || reason == ReasonCode::ServerShuttingDown)) {
     send_disconnect(c, reason, say_why ? why : std::string_view{});
   }
-  c.close_reason = std::string(why);
+  c.set_close_reason(std::string(why));
   c.state = Client::State::Closing;
   c.link.close();
 }
 
 void ShardImpl::on_closed(Client& c, TimePoint now) {
   if (c.session != nullptr) {
-    base::log_about(log_context(c), spdlog::level::info, "client disconnected: reason={}", c.close_reason);
+    base::log_about(log_context(c), spdlog::level::info, "client disconnected: reason={}", c.close_reason());
   } else {
-    base::log_about(log_context(c), spdlog::level::debug, "connection closed: reason={}", c.close_reason);
+    base::log_about(log_context(c), spdlog::level::debug, "connection closed: reason={}", c.close_reason());
   }
   detach(c, now);
-  clients.erase(&c);
+  forget_client(c);
+}
+
+void ShardImpl::forget_client(Client& c) {
+  Client* last = clients.back();
+  clients[c.slot] = last;
+  last->slot = c.slot;
+  clients.pop_back();
   state.open_connections().fetch_sub(1, std::memory_order_relaxed);
   c.link.listener().open_connections.fetch_sub(1, std::memory_order_relaxed);
   delete &c;

@@ -18,7 +18,6 @@
 #include <queue>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "broker/broker_state.hpp"
@@ -97,7 +96,7 @@ struct ShardImpl {
   std::vector<uint64_t> awaiting_spilled;
   uint64_t next_client_serial = 1;
 
-  std::unordered_set<Client*> clients;
+  std::vector<Client*> clients;  // in no order; a client's slot is its index
   std::unique_ptr<session::SessionStore> sessions;
   // Detached sessions with a finite expiry: the deadline of each, and the same in deadline order so
   // that a tick looks only at what is due, however many sessions wait. Heap entries whose session
@@ -146,6 +145,9 @@ struct ShardImpl {
   // `say_why`: a 5.0 client gets `why` as the DISCONNECT's Reason String.
   void close_client(Client& c, protocol::ReasonCode reason, std::string_view why, bool say_why = false);
   void on_closed(Client& c, TimePoint now);
+  // Removes `c` from `clients` (the last takes its slot) and from the open-connection counts, and
+  // destroys it.
+  void forget_client(Client& c);
   void tick(TimePoint now);
 
   // Failed logins per client address: past kMaxFailedLogins within kFailedLoginWindow, further
