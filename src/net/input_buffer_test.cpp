@@ -29,8 +29,24 @@ TEST(InputBuffer, ShrinksOnlyWhenIdleAndLarge) {
   b.shrink_if_idle(1000);
   EXPECT_EQ(b.size(), 200000u);
   b.consume(200000);
+  EXPECT_GE(b.reserved_bytes(), 200000u);  // emptied, still kept
   b.shrink_if_idle(1000);
   EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.reserved_bytes(), 0u);
+}
+
+TEST(InputBuffer, ReleasesItsMemoryOnlyWhenEmpty) {
+  InputBuffer b;
+  EXPECT_EQ(b.reserved_bytes(), 0u);
+  b.append(view("abc"));
+  b.release_if_empty();
+  EXPECT_EQ(text(b.data()), "abc");
+  b.consume(3);
+  EXPECT_GT(b.reserved_bytes(), 0u);
+  b.release_if_empty();
+  EXPECT_EQ(b.reserved_bytes(), 0u);
+  b.append(view("de"));  // and works on after it
+  EXPECT_EQ(text(b.data()), "de");
 }
 
 }  // namespace

@@ -481,6 +481,7 @@ bool TcpConnection::trim_if_idle() {
     return false;
   }
   output_.reset();
+  input_.release_if_empty();
   return true;
 }
 

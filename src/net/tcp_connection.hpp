@@ -95,9 +95,9 @@ class TcpConnection final : public broker::ClientLink, private IoHandler {
   void deliver(std::span<const uint8_t> data);
   void service(TimePoint now);  // end-of-iteration work: flush, finish closing, report
   void force_close();           // deadline passed: stop waiting for the socket
-  // Frees the output queue when the connection was not serviced since the last call (nothing
-  // queued, nothing written): most connections are idle most of the time, and need no output
-  // memory then. Returns whether it freed it.
+  // Frees the output queue (and an empty input buffer) when the connection was not serviced since
+  // the last call (nothing queued, nothing written): most connections are idle most of the time,
+  // and need no buffers then. Returns whether it freed them.
   bool trim_if_idle();
   bool closing() const { return state_ == State::kClosing || state_ == State::kLingering; }
   TimePoint deadline() const { return deadline_; }
