@@ -338,28 +338,12 @@ void GeneratorLoop::consume_bytes(uint32_t index, std::span<const uint8_t> data)
       return;
     }
     if (!frame->has_value()) break;
-    const protocol::Frame& f = **frame;
-    if (f.type == protocol::PacketType::Publish) {
-      if (!protocol::decode_publish(f, options_.version, inbound_)) {
-        fail(index, true);
-        return;
-      }
-      on_reaction(index, c.handle(inbound_), now);
-    } else if (protocol::is_flow_packet(f.type)) {
-      auto step = protocol::decode_flow_packet(f, options_.version);
-      if (!step) {
-        fail(index, true);
-        return;
-      }
-      on_reaction(index, c.handle(*step), now);
-    } else {
-      auto packet = protocol::decode(f, options_.version);
-      if (!packet) {
-        fail(index, true);
-        return;
-      }
-      on_reaction(index, c.handle(*packet), now);
+    const std::optional<Reaction> reaction = react(c, **frame);
+    if (!reaction) {
+      fail(index, true);
+      return;
     }
+    on_reaction(index, *reaction, now);
     if (clients_[index].fd < 0) return;
     used += (*frame)->size;
   }
@@ -369,6 +353,22 @@ void GeneratorLoop::consume_bytes(uint32_t index, std::span<const uint8_t> data)
     c.partial.erase(c.partial.begin(), c.partial.begin() + static_cast<std::ptrdiff_t>(used));
   }
   queue_output(index);
+}
+
+std::optional<Reaction> GeneratorLoop::react(BenchClient& c, const protocol::Frame& f) {
+  // PUBLISH and the flow packets skip the Packet variant: they are nearly all the traffic.
+  if (f.type == protocol::PacketType::Publish) {
+    if (!protocol::decode_publish(f, options_.version, inbound_)) return std::nullopt;
+    return c.handle(inbound_);
+  }
+  if (protocol::is_flow_packet(f.type)) {
+    const auto step = protocol::decode_flow_packet(f, options_.version);
+    if (!step) return std::nullopt;
+    return c.handle(*step);
+  }
+  const auto packet = protocol::decode(f, options_.version);
+  if (!packet) return std::nullopt;
+  return c.handle(*packet);
 }
 
 void GeneratorLoop::on_reaction(uint32_t index, const Reaction& r, uint64_t now) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "bench/latency_histogram.hpp"
 #include "bench/run_control.hpp"
 #include "bench/scenario_plan.hpp"
+#include "protocol/codec.hpp"
 #include "transport/client_stream.hpp"
 
 namespace pregon::bench {
@@ -64,6 +66,8 @@ class GeneratorLoop {
   void on_readable(uint32_t index);
   void on_stream_readable(uint32_t index);
   void consume_bytes(uint32_t index, std::span<const uint8_t> data);
+  // What the client makes of one frame; nullopt when the frame does not decode.
+  std::optional<Reaction> react(BenchClient& c, const protocol::Frame& f);
   // What the client made of a packet; `now` is when the bytes holding it were read.
   void on_reaction(uint32_t index, const Reaction& r, uint64_t now);
   void fail(uint32_t index, bool counted_as_error, std::string_view why = {});
