@@ -51,8 +51,11 @@ class Client {
   bool request_problem_information = true;
   uint16_t receive_maximum = 65535;
   uint16_t topic_alias_maximum = 0;
+  // Its place in the shard's DeadlineWheel (connect timeout, keep-alive), while filed there.
+  uint16_t wheel_bucket = UINT16_MAX;
   uint32_t maximum_packet_size = std::numeric_limits<uint32_t>::max();
   uint32_t slot = 0;  // index in its shard's `clients`
+  uint32_t wheel_index = 0;
 
   // Why the connection closes, for the log: "connection lost" unless the broker or the client said
   // otherwise. Behind a pointer: it is set once, at the end.

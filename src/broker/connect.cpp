@@ -251,6 +251,8 @@ bool ShardImpl::on_connect(Client& c, protocol::Connect& p, TimePoint now, Input
   s->connection = &c;
   state.connected_clients().add();
   c.state = Client::State::Connected;
+  deadlines.remove(c);  // filed for its connect timeout; from now on its keep-alive counts
+  watch(c, now);
 
   protocol::ConnAck ack{session_present, ReasonCode::Success, {}};
   if (v5) {

@@ -12,7 +12,6 @@ using protocol::ReasonCode;
 namespace {
 // Keep-alive and connect timeouts are checked on this period: precise enough for second-based
 // intervals, and cheap with many connections.
-constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
 constexpr auto kDropReportPeriod = std::chrono::seconds(10);
 
 // The protocol name and level of a CONNECT that failed to decode, when the frame holds them.
@@ -69,6 +68,7 @@ Client* Shard::open(ClientLink& link, TimePoint now) {
   link.listener().open_connections.fetch_add(1, std::memory_order_relaxed);
   c->slot = static_cast<uint32_t>(impl_->clients.size());
   impl_->clients.push_back(c);
+  impl_->deadlines.file(*c, now + std::chrono::milliseconds(impl_->config.limits.connect_timeout_ms), now);
   return c;
 }
 
@@ -292,6 +292,7 @@ void ShardImpl::on_closed(Client& c, TimePoint now) {
 }
 
 void ShardImpl::forget_client(Client& c) {
+  deadlines.remove(c);
   Client* last = clients.back();
   clients[c.slot] = last;
   last->slot = c.slot;
@@ -302,20 +303,7 @@ void ShardImpl::forget_client(Client& c) {
 }
 
 void ShardImpl::tick(TimePoint now) {
-  if (now - last_sweep >= kSweepPeriod) {
-    last_sweep = now;
-    const auto connect_timeout = std::chrono::milliseconds(config.limits.connect_timeout_ms);
-    for (Client* c : clients) {
-      if (c->state == Client::State::AwaitConnect && now - c->opened_at >= connect_timeout) {
-        counters.count(Limit::ConnectTimeout);
-        close_client(*c, ReasonCode::MaximumConnectTime, "no CONNECT in time");
-      } else if (c->state == Client::State::Connected && c->keep_alive != 0 &&
-                 now - c->last_received >= std::chrono::milliseconds(c->keep_alive * 1500)) {
-        // [MQTT-3.1.2-24] one and a half times the keep-alive without a packet.
-        close_client(*c, ReasonCode::KeepAliveTimeout, "keep-alive timeout");
-      }
-    }
-  }
+  deadlines.advance(now, [&](Client& c) { watch(c, now); });
   for (size_t i = 0; i < pending_wills.size();) {
     if (pending_wills[i].due <= now) {
       fire_pending_will(i, now);
@@ -327,6 +315,26 @@ void ShardImpl::tick(TimePoint now) {
   drop_expired_messages(now);
   std::erase_if(failed_logins, [&](const auto& entry) { return now - entry.second.since >= kFailedLoginWindow; });
   report_drops(now);
+}
+
+void ShardImpl::watch(Client& c, TimePoint now) {
+  TimePoint due;
+  if (c.state == Client::State::AwaitConnect) {
+    due = c.opened_at + std::chrono::milliseconds(config.limits.connect_timeout_ms);
+  } else if (c.state == Client::State::Connected && c.keep_alive != 0) {
+    // [MQTT-3.1.2-24] one and a half times the keep-alive without a packet.
+    due = c.last_received + std::chrono::milliseconds(c.keep_alive * 1500);
+  } else {
+    return;
+  }
+  if (now < due) {
+    deadlines.file(c, due, now);
+  } else if (c.state == Client::State::AwaitConnect) {
+    counters.count(Limit::ConnectTimeout);
+    close_client(c, ReasonCode::MaximumConnectTime, "no CONNECT in time");
+  } else {
+    close_client(c, ReasonCode::KeepAliveTimeout, "keep-alive timeout");
+  }
 }
 
 void ShardImpl::report_drops(TimePoint now) {

@@ -23,6 +23,7 @@
 #include "broker/broker_state.hpp"
 #include "broker/client.hpp"
 #include "broker/counters.hpp"
+#include "broker/deadline_wheel.hpp"
 #include "broker/durable_ack.hpp"
 #include "broker/message_inbox.hpp"
 #include "broker/persister.hpp"
@@ -122,7 +123,12 @@ struct ShardImpl {
   void remove_from_tree(std::string_view filter, SessionRef me);
   std::vector<Routed> arrived;              // what the last drain took from our inbox
   uint64_t next_session_serial = 1;
-  TimePoint last_sweep{};
+  // Clients by when their connect timeout or keep-alive may next run out: a tick visits the few
+  // that may be due, not every client.
+  DeadlineWheel<Client> deadlines{std::chrono::milliseconds(250), 64};
+  // When `c` is next to be looked at, or nothing (connected without keep-alive, or closing); files
+  // it in `deadlines`, or closes it when that time has come.
+  void watch(Client& c, TimePoint now);
 
   // Scratch for merging overlapping subscriptions during fan-out; reused, never shrunk. A session
   // already in `merge` carries this fan-out's epoch and its slot (Session::fanout_*).

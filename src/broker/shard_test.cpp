@@ -334,6 +334,38 @@ TEST_F(ShardTest, MQTT_3_1_2_24_KeepAliveTimeoutClosesAndPublishesWill) {
   EXPECT_EQ(received(*sub, ProtocolVersion::V311).size(), 1u);
 }
 
+TEST_F(ShardTest, MQTT_3_1_2_24_KeepAliveCountsFromTheLastPacketAndTicksLookOnlyAtWhatIsDue) {
+  auto dev = std::make_unique<Conn>();
+  dev->client = shard.open(dev->link, now);
+  protocol::Connect p;
+  p.version = ProtocolVersion::V311;
+  p.client_id = "dev";
+  p.keep_alive = 2;  // closed after 3 s without a packet
+  std::vector<uint8_t> bytes;
+  protocol::encode(p, bytes);
+  feed(*dev, bytes);
+  std::vector<uint8_t> ping;
+  protocol::encode(protocol::PingReq{}, ProtocolVersion::V311, ping);
+  const TimePoint start = now;
+  // A packet every 2.5 s for 20 s, ticks every 100 ms: never 3 s without one.
+  for (auto t = std::chrono::milliseconds(100); t <= std::chrono::seconds(20); t += std::chrono::milliseconds(100)) {
+    now = start + t;
+    if (t.count() % 2500 == 0) feed(*dev, ping);
+    shard.tick(now);
+    ASSERT_FALSE(dev->link.closed) << "closed at " << t.count() << " ms";
+  }
+  // Silent from 20 s on: closed once 3 s have passed, within one bucket of the wheel.
+  for (auto t = std::chrono::milliseconds(20'100); t <= std::chrono::milliseconds(23'400); t += std::chrono::milliseconds(100)) {
+    now = start + t;
+    shard.tick(now);
+    if (t < std::chrono::seconds(23)) {
+      ASSERT_FALSE(dev->link.closed) << "closed at " << t.count() << " ms";
+    }
+  }
+  EXPECT_TRUE(dev->link.closed);
+  close(dev);
+}
+
 TEST_F(ShardTest, ConnectTimeoutClosesSilentSockets) {
   auto c = std::make_unique<Conn>();
   c->client = shard.open(c->link, now);
