@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/indexed_vector.hpp"
+
 namespace pregon::broker {
 
 template <class Item>
@@ -32,20 +34,14 @@ class DeadlineWheel {
     start(now);
     uint64_t target = std::max(slot_of(due) + 1, next_slot_);
     target = std::min<uint64_t>(target, next_slot_ + buckets_.size() - 1);
-    auto& bucket = buckets_[target % buckets_.size()];
     item.wheel_bucket = static_cast<uint16_t>(target % buckets_.size());
-    item.wheel_index = static_cast<uint32_t>(bucket.size());
-    bucket.push_back(&item);
+    base::push_indexed(buckets_[item.wheel_bucket], &item, item, &Item::wheel_index);
   }
 
   // Unfiles `item`; nothing when it is not filed.
   void remove(Item& item) {
     if (item.wheel_bucket == kUnfiled) return;
-    auto& bucket = buckets_[item.wheel_bucket];
-    Item* last = bucket.back();
-    bucket[item.wheel_index] = last;
-    last->wheel_index = item.wheel_index;
-    bucket.pop_back();
+    base::remove_indexed(buckets_[item.wheel_bucket], item, &Item::wheel_index);
     item.wheel_bucket = kUnfiled;
   }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "base/indexed_vector.hpp"
 #include "broker/retained.hpp"
 #include "broker/shard_impl.hpp"
 
@@ -66,8 +67,7 @@ Client* Shard::open(ClientLink& link, TimePoint now) {
   ++impl_->counters.connections_accepted;
   impl_->state.open_connections().fetch_add(1, std::memory_order_relaxed);
   link.listener().open_connections.fetch_add(1, std::memory_order_relaxed);
-  c->slot = static_cast<uint32_t>(impl_->clients.size());
-  impl_->clients.push_back(c);
+  base::push_indexed(impl_->clients, c, *c, &Client::slot);
   impl_->deadlines.file(*c, now + std::chrono::milliseconds(impl_->config.limits.connect_timeout_ms), now);
   return c;
 }
@@ -293,10 +293,7 @@ void ShardImpl::on_closed(Client& c, TimePoint now) {
 
 void ShardImpl::forget_client(Client& c) {
   deadlines.remove(c);
-  Client* last = clients.back();
-  clients[c.slot] = last;
-  last->slot = c.slot;
-  clients.pop_back();
+  base::remove_indexed(clients, c, &Client::slot);
   state.open_connections().fetch_sub(1, std::memory_order_relaxed);
   c.link.listener().open_connections.fetch_sub(1, std::memory_order_relaxed);
   delete &c;

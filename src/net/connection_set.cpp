@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/block_pool.hpp"
+#include "base/indexed_vector.hpp"
 #include "base/log_context.hpp"
 
 namespace pregon::net {
@@ -39,8 +40,7 @@ TcpConnection* ConnectionSet::adopt(Accepted socket, std::span<const uint8_t> in
     base::log_about({{}, c->peer()}, spdlog::level::err, "cannot watch the socket: {}", r.error().message());
     return nullptr;
   }
-  c->slot_ = static_cast<uint32_t>(connections_.size());
-  connections_.push_back(std::move(owned));
+  base::push_indexed(connections_, std::move(owned), *c, &TcpConnection::slot_);
   c->opened();
   handler_.on_open(*c, loop_.now());
   if (!initial.empty() && c->is_open()) c->deliver(initial);
@@ -74,17 +74,12 @@ void ConnectionSet::mark_dirty(TcpConnection& c) { dirty_.push_back(&c); }
 void ConnectionSet::retire(TcpConnection& c) { retired_.push_back(&c); }
 
 void ConnectionSet::track_output_memory(TcpConnection& c) {
-  c.output_tracked_at_ = static_cast<uint32_t>(holding_output_.size());
-  holding_output_.push_back(&c);
+  base::push_indexed(holding_output_, &c, c, &TcpConnection::output_tracked_at_);
 }
 
 void ConnectionSet::untrack_output_memory(TcpConnection& c) {
-  const uint32_t at = c.output_tracked_at_;
-  if (at == TcpConnection::kUntracked) return;
-  TcpConnection* last = holding_output_.back();
-  holding_output_[at] = last;
-  last->output_tracked_at_ = at;
-  holding_output_.pop_back();
+  if (c.output_tracked_at_ == TcpConnection::kUntracked) return;
+  base::remove_indexed(holding_output_, c, &TcpConnection::output_tracked_at_);
   c.output_tracked_at_ = TcpConnection::kUntracked;
 }
 
@@ -144,13 +139,7 @@ void ConnectionSet::settle(TimePoint now) {
 
 void ConnectionSet::destroy(TcpConnection& c) {
   untrack_output_memory(c);
-  const uint32_t at = c.slot_;
-  std::unique_ptr<TcpConnection> gone = std::move(connections_[at]);
-  if (at + 1 != connections_.size()) {
-    connections_[at] = std::move(connections_.back());
-    connections_[at]->slot_ = at;
-  }
-  connections_.pop_back();
+  base::remove_indexed(connections_, c, &TcpConnection::slot_);  // the returned owner destroys it
 }
 
 void ConnectionSet::on_iteration_end(TimePoint now) {
